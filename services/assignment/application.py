@@ -1,0 +1,189 @@
+"""Assignment's commands and queries over the item, and its reactions to other services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import StoredEvent
+
+from services.assignment.domain import Item
+from services.deadline.calendar import business_date
+from services.kernel.clock import Clock
+from services.kernel.consumer import Reaction
+from services.kernel.contracts import DeadlineSet, Envelope, ItemReceived, Overdue
+from services.kernel.errors import NotFound, Refused
+from services.kernel.store import LedgerApplication
+
+SYSTEM_ACTORS = {
+    "deadline": {"user": "system:deadline", "role": "system", "unit": None},
+}
+
+
+class Assignment(LedgerApplication):
+    name = "assignment"
+
+    def __init__(self, clock: Clock, env: dict[str, str]) -> None:
+        super().__init__(env)
+        self.clock = clock
+
+    # --- queries ---
+
+    def item(self, item_id: UUID) -> Item:
+        try:
+            return self.repository.get(item_id)
+        except AggregateNotFoundError:
+            raise NotFound("事项", "item") from None
+
+    def history(self, item_id: UUID) -> list[dict[str, Any]]:
+        rows = self.ledger.chain_rows(item_id)
+        if not rows:
+            raise NotFound("事项", "item")
+        entries = []
+        for row in rows:
+            e = self.mapper.to_domain_event(
+                StoredEvent(row.stream_id, row.version, row.topic, row.state)
+            )
+            data = {
+                k: _jsonable(v)
+                for k, v in vars(e).items()
+                if k not in ("originator_id", "originator_version", "timestamp", "actor", "at")
+            }
+            entries.append(
+                {
+                    "type": type(e).__name__,
+                    "version": row.version,
+                    "at": e.at.isoformat(),
+                    "recorded_at": e.timestamp.isoformat(),
+                    "actor": e.actor,
+                    "data": data,
+                    "hash": bytes(row.stored_hash or b"").hex(),
+                }
+            )
+        return entries
+
+    def units(self) -> list[dict[str, str]]:
+        with self.ledger.datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT code, name, kind FROM assignment.units ORDER BY kind DESC, code"
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def _check_units(self, codes: list[str]) -> None:
+        with self.ledger.datastore.get_connection() as conn:
+            known = {
+                r["code"]
+                for r in conn.execute(
+                    "SELECT code FROM assignment.units WHERE code = ANY(%s)", (codes,)
+                )
+            }
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise Refused(
+                "unknown_unit",
+                f"未知的承办单位：{'、'.join(unknown)}",
+                f"unknown unit: {', '.join(unknown)}",
+            )
+
+    # --- commands ---
+
+    def assign(
+        self,
+        item_id: UUID,
+        lead_unit: str,
+        co_units: list[str],
+        due_date: date | None,
+        actor: dict[str, Any],
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        self._check_units([lead_unit, *co_units])
+        now = self.clock.now()
+        item.assign(lead_unit, co_units, due_date, business_date(now), actor, now)
+        self.save(item)
+        return item.view()
+
+    def acknowledge(self, item_id: UUID, actor: dict[str, Any]) -> dict[str, Any]:
+        item = self.item(item_id)
+        item.acknowledge(actor, self.clock.now())
+        self.save(item)
+        return item.view()
+
+    def submit_feedback(self, item_id: UUID, content: str, actor: dict[str, Any]) -> dict[str, Any]:
+        item = self.item(item_id)
+        item.submit_feedback(content, actor, self.clock.now())
+        self.save(item)
+        return item.view()
+
+    def review(
+        self,
+        item_id: UUID,
+        decision: str,
+        comment: str,
+        due_date: date | None,
+        actor: dict[str, Any],
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        now = self.clock.now()
+        if decision == "accept":
+            item.accept(comment, actor, now)
+        elif decision == "return":
+            item.return_for_rework(comment, due_date, business_date(now), actor, now)
+        else:
+            raise Refused(
+                "unknown_decision",
+                f"审核结论须为 accept 或 return，收到：{decision}",
+                f"decision must be accept or return, got: {decision}",
+            )
+        self.save(item)
+        return item.view()
+
+    # --- reactions ---
+
+    def react(self, envelope: Envelope) -> Reaction:
+        contract = envelope.contract()
+        at = self.clock.now()
+        if envelope.origin == "intake" and isinstance(contract, ItemReceived):
+            try:
+                self.repository.get(envelope.item_id)
+                return Reaction()
+            except AggregateNotFoundError:
+                pass
+            item = Item(
+                id=envelope.item_id,
+                source=contract.source,
+                title=contract.title,
+                content=contract.content,
+                external_ref=contract.external_ref,
+                due_date=contract.due_date,
+                complexity=contract.complexity,
+                issued_by=contract.issued_by,
+                actor=envelope.actor.model_dump(),
+                at=envelope.occurred_at,
+            )
+            return Reaction([item])
+        if envelope.origin == "deadline" and isinstance(contract, DeadlineSet):
+            item = self.item(envelope.item_id)
+            item.record_deadline(
+                contract.due_date,
+                contract.due_at,
+                contract.basis,
+                contract.official_calendar,
+                SYSTEM_ACTORS["deadline"],
+                at,
+            )
+            return Reaction([item])
+        if envelope.origin == "deadline" and isinstance(contract, Overdue):
+            item = self.item(envelope.item_id)
+            item.record_overdue(contract.due_date, SYSTEM_ACTORS["deadline"], envelope.occurred_at)
+            return Reaction([item])
+        return Reaction()
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value

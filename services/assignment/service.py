@@ -1,0 +1,78 @@
+"""Assignment's Nameko entrypoints (thin)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from nameko.rpc import rpc
+
+from services.assignment.application import Assignment
+from services.kernel.clock import Clock
+from services.kernel.config import Settings
+from services.kernel.consumer import consume
+from services.kernel.contracts import Envelope
+from services.kernel.shell import Runtime, event_consumer
+from services.kernel.store import store_env
+
+
+def build(settings: Settings, clock: Clock) -> Assignment:
+    return Assignment(clock, store_env(settings.database_url, "assignment"))
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class AssignmentService:
+    name = "assignment"
+    runtime = Runtime(build, origin="assignment")
+
+    @event_consumer("assignment")
+    def on_event(self, envelope: Envelope) -> None:
+        consume(self.runtime.app, envelope, self.runtime.app.react)
+
+    @rpc
+    def get_item(self, item_id: str) -> dict[str, Any]:
+        return self.runtime.app.item(UUID(item_id)).view()
+
+    @rpc
+    def history(self, item_id: str) -> list[dict[str, Any]]:
+        return self.runtime.app.history(UUID(item_id))
+
+    @rpc
+    def list_units(self) -> list[dict[str, str]]:
+        return self.runtime.app.units()
+
+    @rpc
+    def assign(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:
+        return self.runtime.app.assign(
+            UUID(item_id),
+            command["lead_unit"],
+            command.get("co_units") or [],
+            _date(command.get("due_date")),
+            actor,
+        )
+
+    @rpc
+    def acknowledge(self, item_id: str, actor: dict[str, Any]) -> dict[str, Any]:
+        return self.runtime.app.acknowledge(UUID(item_id), actor)
+
+    @rpc
+    def submit_feedback(self, item_id: str, content: str, actor: dict[str, Any]) -> dict:
+        return self.runtime.app.submit_feedback(UUID(item_id), content, actor)
+
+    @rpc
+    def review(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:
+        return self.runtime.app.review(
+            UUID(item_id),
+            command["decision"],
+            command.get("comment") or "",
+            _date(command.get("due_date")),
+            actor,
+        )
+
+    @rpc
+    def verify_ledger(self) -> list[dict[str, object]]:
+        return self.runtime.app.verify_ledger()

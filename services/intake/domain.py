@@ -1,0 +1,65 @@
+"""Intake's domain: a submission as it was received, once per source and external reference."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from services.kernel.contracts import COMPLEXITIES, SOURCES
+from services.kernel.errors import Refused
+
+SUBMISSION_NAMESPACE = UUID("0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59")
+
+
+def submission_id(source: str, external_ref: str | None) -> UUID:
+    """The same source and external reference always name the same item."""
+    if external_ref:
+        return uuid5(SUBMISSION_NAMESPACE, f"{source}\x1f{external_ref}")
+    return uuid4()
+
+
+def check_submission(
+    source: str, complexity: str | None, due_date: date | None, today: date
+) -> None:
+    if source not in SOURCES:
+        raise Refused("unknown_source", f"未知的事项来源：{source}", f"unknown source: {source}")
+    if complexity is not None and complexity not in COMPLEXITIES:
+        raise Refused(
+            "unknown_complexity",
+            f"未知的复杂程度：{complexity}",
+            f"unknown complexity: {complexity}",
+        )
+    if due_date is not None and due_date < today:
+        raise Refused(
+            "due_date_in_past",
+            f"办理时限 {due_date} 早于今天 {today}",
+            f"due date {due_date} is before today {today}",
+        )
+
+
+class Submission(Aggregate):
+    @event("ItemReceived")
+    def __init__(
+        self,
+        id: UUID,
+        source: str,
+        title: str,
+        content: str,
+        external_ref: str | None,
+        due_date: date | None,
+        complexity: str | None,
+        issued_by: str | None,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self.source = source
+        self.title = title
+        self.content = content
+        self.external_ref = external_ref
+        self.due_date = due_date
+        self.complexity = complexity
+        self.issued_by = issued_by
+        self.received_at = at

@@ -1,0 +1,49 @@
+"""The one idempotent consumer.
+
+A message is applied at most once in effect: what it changes and the record that it was
+processed (origin, stream, version) are committed in one transaction. Messages of one
+stream are applied in version order: a message whose predecessor has not been processed
+yet raises OutOfOrder, and the bus hands it back later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from services.kernel.contracts import Envelope
+from services.kernel.errors import OutOfOrder
+from services.kernel.store import LedgerApplication, ProcessedMessage, Projection
+
+
+@dataclass
+class Reaction:
+    """What a service does in answer to one message: aggregates to save, an optional
+    projection to run in the same transaction."""
+
+    aggregates: Sequence[Any] = field(default_factory=tuple)
+    projection: Projection | None = None
+
+
+def consume(
+    app: LedgerApplication, envelope: Envelope, react: Callable[[Envelope], Reaction]
+) -> str:
+    """Apply one message; returns "applied" or "duplicate"; raises OutOfOrder to retry."""
+    origin, stream, version = envelope.origin, envelope.item_id, envelope.stream_version
+    if app.has_processed(origin, stream, version):
+        return "duplicate"
+    if version > 1 and not app.has_processed(origin, stream, version - 1):
+        raise OutOfOrder(f"{origin} {stream} v{version} before v{version - 1}")
+    envelope.contract()  # a malformed payload fails here, before any effect
+    reaction = react(envelope)
+    processed = ProcessedMessage(origin, stream, version, envelope.event_id)
+    try:
+        app.save(*reaction.aggregates, processed=processed, projection=reaction.projection)
+    except IntegrityError:
+        if app.has_processed(origin, stream, version):
+            return "duplicate"
+        raise
+    return "applied"

@@ -1,0 +1,194 @@
+"""Cross-service event contracts: one versioned JSON schema per event type.
+
+Publisher (the outbox relay) and consumers share these models. A domain event whose class
+name is a contract type is published under that type; the contract picks its fields from the
+event's attributes, so a field the contract does not name never leaves the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SOURCES = (
+    "instruction",
+    "meeting",
+    "work_report",
+    "decision",
+    "proposal",
+    "netizen",
+    "hotline",
+    "petition",
+    "finding",
+    "upper_inspection",
+    "special",
+)
+COMPLEXITIES = ("simple", "complex", "difficult")
+
+Source = Literal[
+    "instruction",
+    "meeting",
+    "work_report",
+    "decision",
+    "proposal",
+    "netizen",
+    "hotline",
+    "petition",
+    "finding",
+    "upper_inspection",
+    "special",
+]
+Complexity = Literal["simple", "complex", "difficult"]
+
+EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    user: str
+    role: str
+    unit: str | None = None
+
+
+class Contract(BaseModel):
+    model_config = ConfigDict(from_attributes=True, extra="ignore")
+    schema_version: int = 1
+
+
+class ItemReceived(Contract):
+    source: Source
+    title: str
+    content: str
+    external_ref: str | None = None
+    due_date: date | None = None
+    complexity: Complexity | None = None
+    issued_by: str | None = None
+
+
+class Assigned(Contract):
+    lead_unit: str
+    co_units: list[str]
+    due_date: date | None = None
+    assigned_on: date
+
+
+class Acknowledged(Contract):
+    unit: str
+
+
+class FeedbackSubmitted(Contract):
+    unit: str
+    content: str
+
+
+class FeedbackAccepted(Contract):
+    comment: str
+
+
+class FeedbackReturned(Contract):
+    comment: str
+    due_date: date | None = None
+    returned_on: date
+
+
+class Closed(Contract):
+    pass
+
+
+class Rectified(Contract):
+    note: str
+
+
+class ClockOpened(Contract):
+    source: Source
+    complexity: Complexity | None = None
+    requested_due_date: date | None = None
+
+
+class DeadlineSet(Contract):
+    due_date: date
+    due_at: datetime
+    basis: str
+    official_calendar: bool
+
+
+class Overdue(Contract):
+    due_date: date
+
+
+class ClockStopped(Contract):
+    reason: str
+
+
+CONTRACTS: dict[str, type[Contract]] = {
+    c.__name__: c
+    for c in (
+        ItemReceived,
+        Assigned,
+        Acknowledged,
+        FeedbackSubmitted,
+        FeedbackAccepted,
+        FeedbackReturned,
+        Closed,
+        Rectified,
+        ClockOpened,
+        DeadlineSet,
+        Overdue,
+        ClockStopped,
+    )
+}
+
+
+class Envelope(BaseModel):
+    """What travels on the bus: one event of one stream, with where it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+    event_id: UUID
+    type: str
+    schema_version: int = Field(ge=1)
+    origin: str
+    position: int = Field(ge=1)
+    item_id: UUID
+    stream_version: int = Field(ge=1)
+    occurred_at: datetime
+    actor: Actor
+    correlation_id: str | None = None
+    data: dict[str, Any]
+
+    @property
+    def routing_key(self) -> str:
+        return f"{self.origin}.{self.type}"
+
+    def contract(self) -> Contract:
+        """The validated payload; raises pydantic.ValidationError for a malformed message."""
+        return CONTRACTS[self.type].model_validate(self.data)
+
+
+def event_id(origin: str, item_id: UUID, stream_version: int) -> UUID:
+    """Stable across re-publication, so a message sent twice carries the same id."""
+    return uuid5(EVENT_ID_NAMESPACE, f"{origin}:{item_id}:{stream_version}")
+
+
+def envelope_for(origin: str, position: int, domain_event: Any) -> Envelope | None:
+    """The envelope for a stored domain event, or None if its type is not a contract."""
+    type_name = type(domain_event).__name__
+    contract = CONTRACTS.get(type_name)
+    if contract is None:
+        return None
+    data = contract.model_validate(domain_event).model_dump(mode="json")
+    return Envelope(
+        event_id=event_id(origin, domain_event.originator_id, domain_event.originator_version),
+        type=type_name,
+        schema_version=data.pop("schema_version"),
+        origin=origin,
+        position=position,
+        item_id=domain_event.originator_id,
+        stream_version=domain_event.originator_version,
+        occurred_at=domain_event.at,
+        actor=Actor.model_validate(domain_event.actor),
+        correlation_id=getattr(domain_event, "correlation_id", None),
+        data=data,
+    )

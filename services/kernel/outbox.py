@@ -1,0 +1,110 @@
+"""The one outbox relay: publishes a service's stored events from its notification log.
+
+It reads from the last confirmed position, publishes each event with publisher confirms to
+the durable topic exchange, then records the new position. A crash between commit and
+publish, or between publish and recording the position, only delays or repeats a message;
+consumers drop repeats by event id.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import psycopg
+from kombu import Connection, Producer
+from psycopg import sql
+
+from services.kernel.contracts import Envelope, envelope_for
+from services.kernel.store import LedgerApplication
+from services.kernel.topology import EVENTS, declare_all
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        app: LedgerApplication,
+        origin: str,
+        amqp_uri: str,
+        conninfo: str,
+        delivery_limit: int,
+        batch_size: int = 200,
+    ) -> None:
+        self.app = app
+        self.origin = origin
+        self._amqp_uri = amqp_uri
+        self._conninfo = conninfo
+        self._delivery_limit = delivery_limit
+        self._batch_size = batch_size
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def position(self) -> int:
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            row = conn.execute(
+                sql.SQL("SELECT position FROM {}.outbox_position WHERE relay = %s").format(
+                    sql.Identifier(self.origin)
+                ),
+                (self.origin,),
+            ).fetchone()
+        return row[0] if row else 0
+
+    def lag(self) -> int:
+        """Events stored but not yet confirmed on the bus."""
+        newest = self.app.recorder.max_notification_id() or 0
+        return max(0, newest - self.position())
+
+    def _save_position(self, position: int) -> None:
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL(
+                    "INSERT INTO {}.outbox_position (relay, position) VALUES (%s, %s) "
+                    "ON CONFLICT (relay) DO UPDATE SET position = EXCLUDED.position"
+                ).format(sql.Identifier(self.origin)),
+                (self.origin, position),
+            )
+
+    def _ensure_producer(self) -> Producer:
+        if self._producer is None:
+            # Consumers' queues exist before the first publish (see topology).
+            declare_all(self._amqp_uri, self._delivery_limit)
+            self._connection = Connection(
+                self._amqp_uri, transport_options={"confirm_publish": True}
+            )
+            self._producer = Producer(self._connection.channel(), exchange=EVENTS)
+        return self._producer
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.release()
+        self._connection = None
+        self._producer = None
+
+    def publish(self, envelope: Envelope) -> None:
+        self._ensure_producer().publish(
+            envelope.model_dump_json(),
+            routing_key=envelope.routing_key,
+            content_type="application/json",
+            content_encoding="utf-8",
+            delivery_mode=2,
+            message_id=str(envelope.event_id),
+            headers={"correlation_id": envelope.correlation_id or ""},
+        )
+
+    def run_once(self) -> int:
+        """Publish the next batch; returns how many notifications were passed."""
+        start = self.position() + 1
+        notifications = self.app.recorder.select_notifications(start, self._batch_size)
+        if not notifications:
+            return 0
+        try:
+            for n in notifications:
+                envelope = envelope_for(self.origin, n.id, self.app.mapper.to_domain_event(n))
+                if envelope is not None:
+                    self.publish(envelope)
+        except Exception:
+            self.close()
+            raise
+        self._save_position(notifications[-1].id)
+        return len(notifications)

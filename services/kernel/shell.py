@@ -1,0 +1,126 @@
+"""The Nameko shell every service shares: its runtime, its event inbox, its RPC errors.
+
+All eventlet and Nameko knowledge stays here and in `launch`; domain and application code
+never import them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import eventlet
+from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Consumer
+from pydantic import ValidationError
+
+from services.kernel.clock import Clock, clock_from_settings
+from services.kernel.config import DatabaseAddress, Settings
+from services.kernel.contracts import Envelope
+from services.kernel.errors import NotFound, Refused
+from services.kernel.leader import LeaderLock
+from services.kernel.outbox import OutboxRelay
+from services.kernel.store import LedgerApplication
+from services.kernel.topology import inbox
+
+log = logging.getLogger(__name__)
+
+# A refusal crosses RPC as itself, not as a generic RemoteError.
+deserialize_to_instance(Refused)
+deserialize_to_instance(NotFound)
+
+AppFactory = Callable[[Settings, Clock], LedgerApplication]
+
+
+class Runtime(DependencyProvider):
+    """One application per service process, its clock, and its outbox relay."""
+
+    def __init__(self, build: AppFactory, origin: str) -> None:
+        self._build = build
+        self.origin = origin
+
+    def setup(self) -> None:
+        self.settings = Settings.from_env()
+        self.conninfo = DatabaseAddress.parse(self.settings.database_url).conninfo()
+        self.clock = clock_from_settings(self.settings.manual_clock, self.conninfo)
+        self.app = self._build(self.settings, self.clock)
+        self.relay = OutboxRelay(
+            self.app,
+            self.origin,
+            self.settings.amqp_uri,
+            self.conninfo,
+            self.settings.delivery_limit,
+        )
+        self._running = True
+
+    def start(self) -> None:
+        self.container.spawn_managed_thread(self._relay_forever)
+
+    def stop(self) -> None:
+        self._running = False
+
+    def _relay_forever(self) -> None:
+        lock = LeaderLock(self.conninfo, f"outbox:{self.origin}")
+        while self._running:
+            try:
+                if not lock.held():
+                    eventlet.sleep(1.0)
+                    continue
+                if self.relay.run_once() == 0:
+                    eventlet.sleep(self.settings.relay_interval_seconds)
+            except Exception:
+                log.exception("outbox relay of %s failed; retrying", self.origin)
+                eventlet.sleep(1.0)
+        lock.release()
+        self.relay.close()
+
+    def get_dependency(self, worker_ctx: Any) -> Runtime:
+        return self
+
+
+class EventConsumer(Consumer):
+    """A service's inbox. Failures are retried with backoff through the broker's delivery
+    count; a message still failing after the queue's delivery limit is dead-lettered by the
+    broker; a message that is not a valid event is dead-lettered at once."""
+
+    def __init__(self, service: str, **kwargs: Any) -> None:
+        self.settings = Settings.from_env()
+        super().__init__(
+            queue=inbox(service, self.settings.delivery_limit), requeue_on_error=True, **kwargs
+        )
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            envelope = Envelope.model_validate(body)
+            envelope.contract()
+        except (ValidationError, KeyError, TypeError):
+            log.error("dead-lettering malformed message %s", message.properties.get("message_id"))
+            message.reject(requeue=False)
+            return
+        context = {"correlation_id": envelope.correlation_id or str(envelope.event_id)}
+        try:
+            self.container.spawn_worker(
+                self,
+                (envelope,),
+                {},
+                context_data=context,
+                handle_result=partial(self.handle_result, message),
+            )
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_message_processed(
+        self, message: Any, result: Any = None, exc_info: Any = None
+    ) -> None:
+        if exc_info is None:
+            self.queue_consumer.ack_message(message)
+            return
+        tries = int((message.headers or {}).get("x-delivery-count", 0))
+        eventlet.sleep(min(self.settings.retry_backoff_seconds * 2**tries, 2.0))
+        self.queue_consumer.requeue_message(message)
+
+
+event_consumer = EventConsumer.decorator

@@ -1,0 +1,66 @@
+"""The bus: one topic exchange for events, one durable inbox queue per consuming service.
+
+Every inbox (with its bindings and its dead-letter queue) is declared before any relay
+publishes, so an event is never published to an exchange with no queue to keep it.
+Inboxes are quorum queues: the broker counts deliveries and dead-letters a message after
+`delivery_limit` tries (at-least-once dead-lettering, so the move itself is confirmed).
+"""
+
+from __future__ import annotations
+
+from kombu import Connection, Exchange, Queue, binding
+
+EVENTS = Exchange("supervision.events", type="topic", durable=True)
+DEAD_LETTERS = Exchange("supervision.dead", type="direct", durable=True)
+
+# consumer service -> routing keys it subscribes to (origin.EventType)
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "assignment": ("intake.ItemReceived", "deadline.#"),
+    "deadline": ("assignment.#",),
+    "reporting": ("assignment.#",),
+}
+
+
+def inbox_name(service: str) -> str:
+    return f"{service}.inbox"
+
+
+def dead_letter_name(service: str) -> str:
+    return f"{service}.inbox.dead"
+
+
+def inbox(service: str, delivery_limit: int) -> Queue:
+    name = inbox_name(service)
+    return Queue(
+        name,
+        bindings=[binding(EVENTS, routing_key=key) for key in SUBSCRIPTIONS[service]],
+        durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": DEAD_LETTERS.name,
+            "x-dead-letter-routing-key": name,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
+        },
+    )
+
+
+def dead_letter_queue(service: str) -> Queue:
+    return Queue(
+        dead_letter_name(service),
+        exchange=DEAD_LETTERS,
+        routing_key=inbox_name(service),
+        durable=True,
+        queue_arguments={"x-queue-type": "quorum"},
+    )
+
+
+def declare_all(amqp_uri: str, delivery_limit: int) -> None:
+    with Connection(amqp_uri) as conn:
+        channel = conn.default_channel
+        EVENTS(channel).declare()
+        DEAD_LETTERS(channel).declare()
+        for service in SUBSCRIPTIONS:
+            dead_letter_queue(service)(channel).declare()
+            inbox(service, delivery_limit)(channel).declare()
