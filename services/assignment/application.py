@@ -49,7 +49,15 @@ class Assignment(LedgerApplication):
             data = {
                 k: _jsonable(v)
                 for k, v in vars(e).items()
-                if k not in ("originator_id", "originator_version", "timestamp", "actor", "at")
+                if k
+                not in (
+                    "originator_id",
+                    "originator_version",
+                    "originator_topic",
+                    "timestamp",
+                    "actor",
+                    "at",
+                )
             }
             entries.append(
                 {

@@ -76,6 +76,7 @@ class Runtime(DependencyProvider):
                 eventlet.sleep(1.0)
         lock.release()
         self.relay.close()
+        self.app.close()
 
     def get_dependency(self, worker_ctx: Any) -> Runtime:
         return self

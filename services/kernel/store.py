@@ -75,10 +75,20 @@ class ChainedRecorder(PostgresApplicationRecorder):
         if projection is not None:
             projection(curs)
 
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        # The library takes LOCK TABLE ... EXCLUSIVE so that commit order equals notification
+        # order; PostgreSQL grants that lock only with UPDATE/DELETE/TRUNCATE privilege, which
+        # our role must not have. Every writer inserts through this recorder, so a transaction
+        # advisory lock on the table's name serialises them just the same.
+        curs.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(%s))",
+            (f"{self.datastore.schema}.{self.events_table_name}",),
+        )
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        # The table lock (as the library takes it) also serialises hash computation per stream.
+        # The lock also serialises hash computation per stream.
         self._lock_table(curs)
         previous = self._previous_hashes(curs, stored_events)
         hashes: list[bytes] = []

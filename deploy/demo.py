@@ -1,0 +1,109 @@
+"""The demo county: its units, its users, and a few items to look at."""
+
+from __future__ import annotations
+
+import psycopg
+
+from gateway.auth import hash_password
+from services.kernel.config import DatabaseAddress, Settings
+
+TOWNS = [
+    ("chengguan", "城关镇"),
+    ("dongchuan", "东川镇"),
+    ("xihe", "西河镇"),
+    ("nanshan", "南山镇"),
+    ("beiyuan", "北塬镇"),
+    ("liushu", "柳树镇"),
+    ("shiqiao", "石桥镇"),
+    ("xinji", "新集镇"),
+    ("hongya", "红崖镇"),
+    ("malian", "马莲镇"),
+]
+ZONES = [
+    ("community-committee", "社区管理委员会（社管委）"),
+    ("industrial-park", "工业园区管理委员会"),
+]
+DEPARTMENTS = [
+    ("dev-reform", "县发展和改革局"),
+    ("finance", "县财政局"),
+    ("education", "县教育局"),
+    ("public-security", "县公安局"),
+    ("civil-affairs", "县民政局"),
+    ("justice", "县司法局"),
+    ("hr-social-security", "县人力资源和社会保障局"),
+    ("natural-resources", "县自然资源局"),
+    ("ecology-environment", "市生态环境局县分局"),
+    ("housing-construction", "县住房和城乡建设局"),
+    ("transport", "县交通运输局"),
+    ("water", "县水务局"),
+    ("agriculture", "县农业农村局"),
+    ("commerce", "县商务局"),
+    ("culture-tourism", "县文体广电和旅游局"),
+    ("health", "县卫生健康局"),
+    ("veterans", "县退役军人事务局"),
+    ("emergency", "县应急管理局"),
+    ("market-regulation", "县市场监督管理局"),
+    ("statistics", "县统计局"),
+    ("medical-security", "县医疗保障局"),
+    ("forestry", "县林业和草原局"),
+    ("rural-revitalization", "县乡村振兴局"),
+    ("urban-management", "县城市管理综合执法局"),
+    ("letters-visits", "县信访局"),
+    ("government-services", "县政务服务中心"),
+]
+UNITS = (
+    [(code, name, "town") for code, name in TOWNS]
+    + [(code, name, "zone") for code, name in ZONES]
+    + [(code, name, "department") for code, name in DEPARTMENTS]
+)
+OFFICE_USERS = [
+    ("supervisor", "县政府办公室督查室", "supervisor"),
+    ("leader", "县政府领导", "leader"),
+    ("auditor", "县监察部门", "auditor"),
+]
+
+DEMO_ITEMS = [
+    {
+        "source": "instruction",
+        "title": "关于加快推进城区老旧小区改造的批示",
+        "content": "请县住建局牵头，会同城关镇加快推进老旧小区改造，按期反馈进展。",
+        "issued_by": "县长",
+        "external_ref": "demo-instruction-1",
+        "assign": {"lead_unit": "housing-construction", "co_units": ["chengguan"]},
+    },
+    {
+        "source": "hotline",
+        "title": "12345 热线：新集镇自来水停水未提前通知",
+        "content": "市民反映新集镇部分小区连续两日停水且未提前通知。",
+        "complexity": "simple",
+        "external_ref": "demo-12345-0001",
+        "assign": {"lead_unit": "water", "co_units": ["xinji"]},
+    },
+    {
+        "source": "proposal",
+        "title": "关于加强农村学校寄宿条件建设的建议",
+        "content": "建议加大农村寄宿制学校宿舍和食堂建设投入。",
+        "external_ref": "demo-proposal-12",
+    },
+]
+
+
+def seed_reference_data(settings: Settings) -> None:
+    """Units and users, idempotently (run as the owner role after migrations)."""
+    admin = DatabaseAddress.parse(settings.database_admin_url)
+    password_hash = hash_password(settings.demo_password)
+    with psycopg.connect(admin.conninfo()) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO assignment.units (code, name, kind) VALUES (%s, %s, %s) "
+            "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind",
+            UNITS,
+        )
+        users = [(u, name, role, None) for u, name, role in OFFICE_USERS] + [
+            (f"handler-{code}", f"{name}联络员", "handler", code) for code, name, _ in UNITS
+        ]
+        conn.cursor().executemany(
+            "INSERT INTO gateway.users (username, display_name, role, unit_code, password_hash)"
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) DO UPDATE SET"
+            " password_hash = EXCLUDED.password_hash",
+            [(*u, password_hash) for u in users],
+        )

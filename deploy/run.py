@@ -1,0 +1,66 @@
+"""`make run`: the whole system with the demo county, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import requests
+
+from deploy.demo import DEMO_ITEMS, OFFICE_USERS
+from deploy.stack import Stack, base_env
+
+
+def seed_demo_items(base_url: str, password: str) -> None:
+    token = requests.post(
+        f"{base_url}/api/v1/auth/token",
+        json={"username": "supervisor", "password": password},
+        timeout=10,
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    for spec in DEMO_ITEMS:
+        item = {k: v for k, v in spec.items() if k != "assign"}
+        response = requests.post(f"{base_url}/api/v1/items", json=item, headers=headers, timeout=30)
+        response.raise_for_status()
+        created = response.status_code == 201
+        if created and "assign" in spec:
+            requests.post(
+                f"{base_url}/api/v1/items/{response.json()['id']}/assign",
+                json=spec["assign"],
+                headers=headers,
+                timeout=30,
+            ).raise_for_status()
+
+
+def main() -> None:
+    stack = Stack(base_env(), Path("var/log"))
+    print("preparing the database and the bus ...", flush=True)
+    stack.prepare()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        print("starting intake, assignment, deadline, reporting and the gateway ...", flush=True)
+        stack.start()
+        seed_demo_items(stack.gateway_url, stack.settings.demo_password)
+        users = ", ".join(u for u, _, _ in OFFICE_USERS)
+        print(
+            f"\n政务督查督办平台 is running.\n"
+            f"  gateway:  {stack.gateway_url}  (API under /api/v1, e.g. GET /api/v1/units)\n"
+            f"  logins:   {users}, handler-<unit code> (e.g. handler-water)\n"
+            f"  password: {stack.settings.demo_password}  (DEMO_PASSWORD)\n"
+            f"  logs:     var/log/\n"
+            f"Press Ctrl-C to stop.",
+            flush=True,
+        )
+        while True:
+            stack.check_alive()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+    finally:
+        stack.stop()
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,153 @@
+"""Starts and stops the whole system as separate processes: used by `make run` and the tests.
+
+Processes are stopped by the process ids this module started, never by name.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from kombu import Connection
+
+from deploy.demo import seed_reference_data
+from services.kernel.config import Settings
+from services.kernel.migrations import migrate
+from services.kernel.topology import declare_all, inbox_name
+
+SERVICES = {
+    "intake": "services.intake.service:IntakeService",
+    "assignment": "services.assignment.service:AssignmentService",
+    "deadline": "services.deadline.service:DeadlineService",
+    "reporting": "services.reporting.service:ReportingService",
+}
+RPC_SERVICES = ("intake", "assignment", "deadline")
+INBOXES = ("assignment", "deadline", "reporting")
+
+
+class Stack:
+    def __init__(self, env: dict[str, str], log_dir: Path) -> None:
+        self.env = env
+        self.settings = Settings.from_env(env)
+        self.log_dir = log_dir
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.gateway_port}"
+
+    def prepare(self) -> None:
+        """Migrations, the bus topology and the reference data, before any process starts."""
+        migrate(self.settings)
+        declare_all(self.settings.amqp_uri, self.settings.delivery_limit)
+        seed_reference_data(self.settings)
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
+        process = subprocess.Popen(
+            argv,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def start_service(self, service: str, copy: int = 1) -> subprocess.Popen[bytes]:
+        name = service if copy == 1 else f"{service}-{copy}"
+        return self._spawn(
+            name, [sys.executable, "-m", "services.kernel.launch", SERVICES[service]]
+        )
+
+    def start_gateway(self) -> subprocess.Popen[bytes]:
+        return self._spawn(
+            "gateway",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                "2",
+                "--threads",
+                "8",
+                "--bind",
+                f"127.0.0.1:{self.settings.gateway_port}",
+                "--graceful-timeout",
+                "5",
+                "gateway.wsgi:app",
+            ],
+        )
+
+    def start(self) -> None:
+        for service in SERVICES:
+            self.start_service(service)
+        self.start_gateway()
+        self.wait_ready()
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Until every inbox and RPC queue has a consumer and the gateway answers."""
+        import requests
+
+        queues = [inbox_name(s) for s in INBOXES] + [f"rpc-{s}" for s in RPC_SERVICES]
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            try:
+                ready = all(c >= 1 for c in consumer_counts(self.settings.amqp_uri, queues))
+                ready = ready and requests.get(f"{self.gateway_url}/readyz", timeout=2).ok
+            except Exception:
+                ready = False
+            if ready:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"the stack was not ready within {timeout}s; logs in {self.log_dir}"
+                )
+            time.sleep(0.2)
+
+    def check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with {process.returncode}; see {self.log_dir / (name + '.log')}"
+                )
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def stop(self, names: Iterable[str] | None = None) -> None:
+        for name in list(names or self.processes):
+            self.stop_process(name)
+
+
+def consumer_counts(amqp_uri: str, queues: list[str]) -> list[int]:
+    with Connection(amqp_uri, connect_timeout=2) as conn:
+        channel = conn.channel()
+        counts = []
+        for queue in queues:
+            try:
+                counts.append(channel.queue_declare(queue, passive=True).consumer_count)
+            except Exception:
+                channel = conn.channel()
+                counts.append(0)
+        return counts
+
+
+def base_env(**overrides: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(overrides)
+    return env
