@@ -185,8 +185,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             }
         )
 
-    def changed(view: dict[str, Any], with_due_date: bool = False) -> Any:
-        item = reads.wait_for(UUID(view["id"]), view["version"], with_due_date=with_due_date)
+    def changed(view: dict[str, Any], expect_deadline: bool = False) -> Any:
+        item = reads.wait_for(UUID(view["id"]), view["version"], expect_deadline=expect_deadline)
         return jsonify(item or view)
 
     @app.post("/api/v1/items/<uuid:item_id>/assign")
@@ -196,7 +196,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         view = services.call(
             "assignment", "assign", str(item_id), req.model_dump(mode="json"), actor()
         )
-        return changed(view, with_due_date=True)
+        return changed(view, expect_deadline=True)
 
     @app.post("/api/v1/items/<uuid:item_id>/acknowledge")
     @requires("handler", "supervisor")
@@ -217,7 +217,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         view = services.call(
             "assignment", "review", str(item_id), req.model_dump(mode="json"), actor()
         )
-        return changed(view, with_due_date=req.decision == "return")
+        return changed(view, expect_deadline=req.decision == "return")
 
     @app.get("/api/v1/units")
     @requires()

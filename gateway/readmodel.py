@@ -41,15 +41,19 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
 class ReadModel:
     def __init__(self, conninfo: str, wait_seconds: float) -> None:
         self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=16, kwargs={"row_factory": dict_row}, open=True
+            conninfo, min_size=1, max_size=16, kwargs={"row_factory": dict_row}, open=False
         )
         self._wait_seconds = wait_seconds
 
     def close(self) -> None:
         self._pool.close()
 
+    def _connection(self) -> Any:
+        self._pool.open()  # opened on first use, so building the app touches no database
+        return self._pool.connection()
+
     def item(self, item_id: UUID) -> dict[str, Any] | None:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             row = conn.execute(
                 f"SELECT {COLUMNS} FROM reporting.items WHERE item_id = %s", (item_id,)
             ).fetchone()
@@ -79,7 +83,7 @@ class ReadModel:
             where.append("overdue = %s")
             params.append(overdue)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             total = conn.execute(
                 f"SELECT count(*) AS n FROM reporting.items{clause}", params
             ).fetchone()["n"]
@@ -91,16 +95,19 @@ class ReadModel:
         return total, [item_json(r) for r in rows]
 
     def wait_for(
-        self, item_id: UUID, version: int, *, with_due_date: bool = False
+        self, item_id: UUID, version: int, *, expect_deadline: bool = False
     ) -> dict[str, Any] | None:
-        """The item once the read model shows at least `version` (and a due date, if asked);
-        the latest row seen if it does not within the wait."""
+        """The item once the read model shows at least `version` (and, if a new deadline is
+        expected, the next event with a due date); the latest row seen if it does not within
+        the wait."""
+        if expect_deadline:
+            version += 1
         deadline = time.monotonic() + self._wait_seconds
         delay = 0.005
         while True:
             item = self.item(item_id)
             ready = item is not None and item["version"] >= version
-            if ready and (not with_due_date or item["due_date"]):
+            if ready and (not expect_deadline or item["due_date"]):
                 return item
             if time.monotonic() >= deadline:
                 return item
@@ -108,5 +115,5 @@ class ReadModel:
             delay = min(delay * 2, 0.05)
 
     def ping(self) -> None:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             conn.execute("SELECT 1 FROM public.schema_migrations LIMIT 1")

@@ -1,0 +1,78 @@
+"""A small client of the gateway's JSON API, as the web console or a platform would use it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import requests
+
+
+class Client:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+
+    def login(self, username: str, password: str) -> Client:
+        response = self.session.post(
+            f"{self.base_url}/api/v1/auth/token",
+            json={"username": username, "password": password},
+            timeout=10,
+        )
+        response.raise_for_status()
+        self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        return self
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
+
+    def post(self, path: str, json: Any = None) -> requests.Response:
+        return self.request("POST", path, json=json)
+
+    def get(self, path: str, **params: Any) -> requests.Response:
+        return self.request("GET", path, params=params)
+
+    # --- the office's everyday steps ---
+
+    def register(self, **fields: Any) -> dict[str, Any]:
+        body = {"source": "instruction", "title": "测试事项", "content": "测试内容", **fields}
+        response = self.post("/api/v1/items", body)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def assign(self, item_id: str, lead_unit: str, **fields: Any) -> dict[str, Any]:
+        response = self.post(f"/api/v1/items/{item_id}/assign", {"lead_unit": lead_unit, **fields})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        response = self.get(f"/api/v1/items/{item_id}")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def history(self, item_id: str) -> list[dict[str, Any]]:
+        response = self.get(f"/api/v1/items/{item_id}/history")
+        assert response.status_code == 200, response.text
+        return response.json()["events"]
+
+    def set_clock(self, iso: str) -> dict[str, Any]:
+        response = self.post("/api/v1/_test/clock", {"now": iso})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def unique_ref(prefix: str = "ref") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def eventually(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
+    """Polls `check` until it returns a truthy value (returned) or the timeout (fails)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"not reached within {timeout}s; last value: {last!r}")
