@@ -56,9 +56,7 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
             autocommit=True,
         ) as conn:
             conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(run_id)
-                )
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(run_id))
             )
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{run_id}_app")))
         rabbitmqctl("delete_vhost", run_id)
@@ -97,7 +95,7 @@ def supervisor(stack: Stack) -> Client:
 
 
 @pytest.fixture(scope="session")
-def handler_factory(stack: Stack):  # noqa: ANN201 - a small factory
+def handler_factory(stack: Stack):
     def make(unit: str) -> Client:
         return Client(stack.gateway_url).login(f"handler-{unit}", stack.settings.demo_password)
 

@@ -1,14 +1,14 @@
 """Dead letters: count them, and replay them into their inbox once the cause is fixed.
 
-    python -m services.kernel.deadletters count
-    python -m services.kernel.deadletters replay <service>
+python -m services.kernel.deadletters count
+python -m services.kernel.deadletters replay <service>
 """
 
 from __future__ import annotations
 
 import argparse
 
-from kombu import Connection, Producer
+from kombu import Connection, Producer, Queue
 
 from services.kernel.config import Settings
 from services.kernel.topology import SUBSCRIPTIONS, dead_letter_name, inbox_name
@@ -29,13 +29,12 @@ def replay(amqp_uri: str, service: str) -> int:
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         channel = conn.channel()
         producer = Producer(channel)
+        dead = Queue(dead_letter_name(service), no_declare=True).bind(channel)
         while True:
-            message = channel.basic_get(dead_letter_name(service), no_ack=False)
+            message = dead.get(no_ack=False, accept=["application/json"])
             if message is None:
                 return moved
-            headers = {
-                k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")
-            }
+            headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
             producer.publish(
                 message.body,
                 exchange="",
@@ -45,6 +44,7 @@ def replay(amqp_uri: str, service: str) -> int:
                 delivery_mode=2,
                 headers=headers,
                 message_id=message.properties.get("message_id"),
+                serializer=None,
             )
             message.ack()
             moved += 1

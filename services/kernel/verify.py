@@ -1,6 +1,6 @@
 """Command-line ledger verifier: walks every item's hash chain in every service's store.
 
-    python -m services.kernel.verify        (exit 1 and the first break of each broken stream)
+python -m services.kernel.verify        (exit 1 and the first break of each broken stream)
 """
 
 from __future__ import annotations

@@ -92,7 +92,12 @@ def test_the_same_external_reference_registers_one_item(supervisor: Client):
     )
     again = supervisor.post(
         "/api/v1/items",
-        {"source": "hotline", "title": "噪音投诉（重复）", "content": "夜间施工", "external_ref": ref},
+        {
+            "source": "hotline",
+            "title": "噪音投诉（重复）",
+            "content": "夜间施工",
+            "external_ref": ref,
+        },
     )
     assert first.status_code == 201
     assert again.status_code == 200
