@@ -11,6 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from services.deadline.policy import check_not_past
 from services.kernel.errors import Refused
 
 # status -> Chinese label, as staff see it
@@ -85,12 +86,7 @@ class Item(Aggregate):
                 "牵头单位不能同时作为配合单位",
                 "the lead unit cannot also be a co-unit",
             )
-        if due_date is not None and due_date < today:
-            raise Refused(
-                "due_date_in_past",
-                f"办理时限 {due_date} 早于今天 {today}",
-                f"due date {due_date} is before today {today}",
-            )
+        check_not_past(due_date, today)
         self._assigned(
             lead_unit=lead_unit,
             co_units=list(dict.fromkeys(co_units)),
@@ -133,12 +129,7 @@ class Item(Aggregate):
             raise _wrong_state("退回重办", "return", self.status)
         if not comment.strip():
             raise Refused("comment_required", "退回重办须说明理由", "a return needs a reason")
-        if due_date is not None and due_date < today:
-            raise Refused(
-                "due_date_in_past",
-                f"办理时限 {due_date} 早于今天 {today}",
-                f"due date {due_date} is before today {today}",
-            )
+        check_not_past(due_date, today)
         self._feedback_returned(
             comment=comment, due_date=due_date, returned_on=today, actor=actor, at=at
         )

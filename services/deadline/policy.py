@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.deadline.calendar import WorkingCalendar
+from services.kernel.errors import Refused
 
 INSTRUCTION_WORKING_DAYS = 7
 PROPOSAL_MONTHS = 6
@@ -47,3 +48,13 @@ def due_date_for(
         return DueDate(calendar.last_working_day_of_year(start.year), "year's last working day")
     days = DATE_SET_DEFAULT_WORKING_DAYS
     return DueDate(calendar.add_working_days(start, days), f"{days} working days")
+
+
+def check_not_past(due_date: date | None, today: date) -> None:
+    """A due date set by a person may not lie before today."""
+    if due_date is not None and due_date < today:
+        raise Refused(
+            "due_date_in_past",
+            f"办理时限 {due_date} 早于今天 {today}",
+            f"due date {due_date} is before today {today}",
+        )

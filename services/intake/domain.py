@@ -8,6 +8,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from services.deadline.policy import check_not_past
 from services.kernel.contracts import COMPLEXITIES, SOURCES
 from services.kernel.errors import Refused
 
@@ -32,12 +33,7 @@ def check_submission(
             f"未知的复杂程度：{complexity}",
             f"unknown complexity: {complexity}",
         )
-    if due_date is not None and due_date < today:
-        raise Refused(
-            "due_date_in_past",
-            f"办理时限 {due_date} 早于今天 {today}",
-            f"due date {due_date} is before today {today}",
-        )
+    check_not_past(due_date, today)
 
 
 class Submission(Aggregate):

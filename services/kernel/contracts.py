@@ -8,25 +8,10 @@ event's attributes, so a field the contract does not name never leaves the servi
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
-
-SOURCES = (
-    "instruction",
-    "meeting",
-    "work_report",
-    "decision",
-    "proposal",
-    "netizen",
-    "hotline",
-    "petition",
-    "finding",
-    "upper_inspection",
-    "special",
-)
-COMPLEXITIES = ("simple", "complex", "difficult")
 
 Source = Literal[
     "instruction",
@@ -42,6 +27,8 @@ Source = Literal[
     "special",
 ]
 Complexity = Literal["simple", "complex", "difficult"]
+SOURCES: tuple[str, ...] = get_args(Source)
+COMPLEXITIES: tuple[str, ...] = get_args(Complexity)
 
 EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
 
