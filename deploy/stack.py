@@ -129,9 +129,19 @@ class Stack:
                 process.kill()
                 process.wait()
 
-    def stop(self, names: Iterable[str] | None = None) -> None:
-        for name in list(names or self.processes):
-            self.stop_process(name)
+    def stop(self, names: Iterable[str] | None = None, timeout: float = 15) -> None:
+        """Asks every named process to stop at once, then waits; kills what lingers."""
+        chosen = {n: self.processes.pop(n) for n in list(names or self.processes)}
+        for process in chosen.values():
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + timeout
+        for process in chosen.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def consumer_counts(amqp_uri: str, queues: list[str]) -> list[int]:
