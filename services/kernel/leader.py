@@ -17,6 +17,7 @@ class LeaderLock:
         self._conninfo = conninfo
         self._key = zlib.crc32(name.encode())
         self._conn: psycopg.Connection | None = None
+        self.generation = 0  # counts acquisitions, so a holder can tell it lost the lock
 
     def held(self) -> bool:
         """True if this process holds the lock now (acquiring it if free)."""
@@ -33,6 +34,7 @@ class LeaderLock:
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
         if got and got[0]:
             self._conn = conn
+            self.generation += 1
             return True
         conn.close()
         return False

@@ -39,8 +39,20 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._connection: Connection | None = None
         self._producer: Producer | None = None
+        self._position: int | None = None
 
     def position(self) -> int:
+        """The last confirmed position, read from the database when this relay (re)starts
+        leading; while it leads it is the only writer, so it keeps the value itself."""
+        if self._position is None:
+            self._position = self._stored_position()
+        return self._position
+
+    def forget_position(self) -> None:
+        """Called on losing leadership: another relay may move the position meanwhile."""
+        self._position = None
+
+    def _stored_position(self) -> int:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
             row = conn.execute(
                 sql.SQL("SELECT position FROM {}.outbox_position WHERE relay = %s").format(
@@ -53,7 +65,7 @@ class OutboxRelay:
     def lag(self) -> int:
         """Events stored but not yet confirmed on the bus."""
         newest = self.app.recorder.max_notification_id() or 0
-        return max(0, newest - self.position())
+        return max(0, newest - self._stored_position())
 
     def _save_position(self, position: int) -> None:
         with psycopg.connect(self._conninfo, autocommit=True) as conn:
@@ -64,6 +76,7 @@ class OutboxRelay:
                 ).format(sql.Identifier(self.origin)),
                 (self.origin, position),
             )
+        self._position = position
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:

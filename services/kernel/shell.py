@@ -64,11 +64,16 @@ class Runtime(DependencyProvider):
 
     def _relay_forever(self) -> None:
         lock = LeaderLock(self.conninfo, f"outbox:{self.origin}")
+        leading_since = 0
         while self._running:
             try:
                 if not lock.held():
                     eventlet.sleep(1.0)
                     continue
+                if lock.generation != leading_since:
+                    # (Re)gained the lead: another copy may have moved the position meanwhile.
+                    self.relay.forget_position()
+                    leading_since = lock.generation
                 if self.relay.run_once() == 0:
                     eventlet.sleep(self.settings.relay_interval_seconds)
             except Exception:
