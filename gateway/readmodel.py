@@ -103,7 +103,7 @@ class ReadModel:
         if expect_deadline:
             version += 1
         deadline = time.monotonic() + self._wait_seconds
-        delay = 0.005
+        delay = 0.002
         while True:
             item = self.item(item_id)
             ready = item is not None and item["version"] >= version
@@ -112,7 +112,7 @@ class ReadModel:
             if time.monotonic() >= deadline:
                 return item
             time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            delay = min(delay * 2, 0.02)
 
     def ping(self) -> None:
         with self._connection() as conn:

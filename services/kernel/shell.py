@@ -6,12 +6,14 @@ never import them.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import eventlet
+from eventlet.queue import Empty, LightQueue
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
@@ -55,6 +57,17 @@ class Runtime(DependencyProvider):
             self.settings.delivery_limit,
         )
         self._running = True
+        self._wake: LightQueue = LightQueue()
+        self.app.on_saved = self._nudge
+
+    def _nudge(self) -> None:
+        if self._wake.empty():
+            self._wake.put_nowait(None)
+
+    def _wait_for_work(self) -> None:
+        """Until this process saves an event, or the poll interval passes (other replicas)."""
+        with contextlib.suppress(Empty):
+            self._wake.get(timeout=self.settings.relay_interval_seconds)
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._relay_forever)
@@ -75,7 +88,7 @@ class Runtime(DependencyProvider):
                     self.relay.forget_position()
                     leading_since = lock.generation
                 if self.relay.run_once() == 0:
-                    eventlet.sleep(self.settings.relay_interval_seconds)
+                    self._wait_for_work()
             except Exception:
                 log.exception("outbox relay of %s failed; retrying", self.origin)
                 eventlet.sleep(1.0)

@@ -195,7 +195,6 @@ def store_env(database_url: str, schema: str, pool_size: int = 4) -> dict[str, s
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": str(pool_size),
         "POSTGRES_CONN_MAX_AGE": "600",
-        "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "n",
     }
 
@@ -204,6 +203,12 @@ class LedgerApplication(Application[UUID]):
     """Base of every service's application: its own schema, chained and append-only."""
 
     name: ClassVar[str]
+    on_saved: Callable[[], None] | None = None  # lets the outbox relay wake at once
+
+    def _notify(self, recordings: list[Any]) -> None:
+        super()._notify(recordings)
+        if recordings and self.on_saved is not None:
+            self.on_saved()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
