@@ -48,11 +48,18 @@ class Stack:
         declare_all(self.settings.amqp_uri, self.settings.delivery_limit)
         seed_reference_data(self.settings)
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def metrics_port(self, service: str, copy: int = 1) -> int:
+        """Each service process serves /metrics on its own port: METRICS_BASE_PORT + n."""
+        base = int(self.env.get("METRICS_BASE_PORT", "9100"))
+        return base + list(SERVICES).index(service) + 1 + 10 * (copy - 1)
+
+    def _spawn(
+        self, name: str, argv: list[str], extra_env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         process = subprocess.Popen(
             argv,
-            env=self.env,
+            env={**self.env, **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -60,10 +67,12 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_service(self, service: str, copy: int = 1) -> subprocess.Popen[bytes]:
+    def start_service(self, service: str, copy: int = 1, **env: str) -> subprocess.Popen[bytes]:
         name = service if copy == 1 else f"{service}-{copy}"
         return self._spawn(
-            name, [sys.executable, "-m", "services.kernel.launch", SERVICES[service]]
+            name,
+            [sys.executable, "-m", "services.kernel.launch", SERVICES[service]],
+            {"METRICS_PORT": str(self.metrics_port(service, copy)), **env},
         )
 
     def start_gateway(self) -> subprocess.Popen[bytes]:

@@ -19,10 +19,14 @@ from gateway.readmodel import ReadModel
 from gateway.rpc import Services
 from gateway.schemas import (
     AssignItem,
+    ExtensionDecision,
+    ExtensionRequest,
     Feedback,
     ItemQuery,
+    PolicyChange,
     RegisterItem,
     Review,
+    ScheduleUpload,
     SetClock,
     TokenRequest,
     field_errors,
@@ -218,6 +222,53 @@ def create_app(settings: Settings | None = None) -> Flask:
             "assignment", "review", str(item_id), req.model_dump(mode="json"), actor()
         )
         return changed(view, expect_deadline=req.decision == "return")
+
+    @app.post("/api/v1/items/<uuid:item_id>/extension-requests")
+    @requires("handler", "supervisor")
+    def request_extension(item_id: UUID) -> Any:
+        req = parse(ExtensionRequest, body())
+        view = services.call(
+            "assignment", "request_extension", str(item_id), req.model_dump(mode="json"), actor()
+        )
+        return changed(view)
+
+    @app.post("/api/v1/items/<uuid:item_id>/extension-decision")
+    @requires("supervisor")
+    def decide_extension(item_id: UUID) -> Any:
+        req = parse(ExtensionDecision, body())
+        view = services.call(
+            "assignment", "decide_extension", str(item_id), req.model_dump(mode="json"), actor()
+        )
+        return changed(view, expect_deadline=req.decision == "grant")
+
+    @app.get("/api/v1/admin/time-limits")
+    @requires()
+    def time_limits() -> Any:
+        return jsonify(services.call("deadline", "time_limits"))
+
+    @app.put("/api/v1/admin/time-limits")
+    @requires("supervisor")
+    def change_time_limits() -> Any:
+        req = parse(PolicyChange, body())
+        return jsonify(
+            services.call("deadline", "change_time_limits", req.limits, req.reason, actor())
+        )
+
+    @app.get("/api/v1/admin/calendar/<int:year>")
+    @requires()
+    def calendar(year: int) -> Any:
+        return jsonify(services.call("deadline", "calendar", year))
+
+    @app.put("/api/v1/admin/calendar/<int:year>")
+    @requires("supervisor")
+    def load_calendar(year: int) -> Any:
+        req = parse(ScheduleUpload, body())
+        schedule = {
+            "year": year,
+            "rest_days": [d.isoformat() for d in req.rest_days],
+            "working_weekends": [d.isoformat() for d in req.working_weekends],
+        }
+        return jsonify(services.call("deadline", "load_schedule", schedule, req.reason, actor()))
 
     @app.get("/api/v1/units")
     @requires()

@@ -13,7 +13,8 @@ from services.assignment.domain import STATUSES
 
 COLUMNS = (
     "item_id, version, source, title, external_ref, complexity, issued_by, status, lead_unit,"
-    " co_units, due_date, due_at, overdue, registered_at, updated_at"
+    " co_units, due_date, due_at, original_due_date, extended, overdue, reminders,"
+    " escalation_level, penalty, registered_at, updated_at"
 )
 
 
@@ -32,7 +33,14 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "co_units": list(row["co_units"]),
         "due_date": row["due_date"].isoformat() if row["due_date"] else None,
         "due_at": row["due_at"].isoformat() if row["due_at"] else None,
+        "original_due_date": (
+            row["original_due_date"].isoformat() if row["original_due_date"] else None
+        ),
+        "extended": row["extended"],
         "overdue": row["overdue"],
+        "reminders": row["reminders"],
+        "escalation_level": row["escalation_level"],
+        "penalty": row["penalty"],
         "registered_at": row["registered_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
     }

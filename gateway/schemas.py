@@ -33,6 +33,11 @@ FIELD_LABELS = {
     "limit": "每页条数",
     "offset": "起始位置",
     "now": "时间",
+    "reason": "理由",
+    "proposed_due_date": "申请延期至",
+    "limits": "时限设置",
+    "rest_days": "放假日期",
+    "working_weekends": "调休上班日期",
 }
 
 _MESSAGES = {
@@ -90,6 +95,28 @@ class Review(Strict):
     decision: Literal["accept", "return"]
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: date | None = None
+
+
+class ExtensionRequest(Strict):
+    reason: Text
+    proposed_due_date: date
+
+
+class ExtensionDecision(Strict):
+    decision: Literal["grant", "deny"]
+    due_date: date | None = None
+    comment: Annotated[str, Field(max_length=5000)] = ""
+
+
+class PolicyChange(Strict):
+    limits: dict[str, Any]
+    reason: Text
+
+
+class ScheduleUpload(Strict):
+    rest_days: list[date]
+    working_weekends: list[date]
+    reason: Text
 
 
 class ItemQuery(Strict):

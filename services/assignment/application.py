@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -13,13 +13,26 @@ from services.assignment.domain import Item
 from services.deadline.calendar import business_date
 from services.kernel.clock import Clock
 from services.kernel.consumer import Reaction
-from services.kernel.contracts import DeadlineSet, Envelope, ItemReceived, Overdue
+from services.kernel.contracts import (
+    DeadlineSet,
+    Envelope,
+    Escalated,
+    ItemReceived,
+    Overdue,
+    ReminderIssued,
+)
 from services.kernel.errors import NotFound, Refused
 from services.kernel.store import LedgerApplication
 
 SYSTEM_ACTORS = {
     "deadline": {"user": "system:deadline", "role": "system", "unit": None},
 }
+
+
+class DueDateRules(Protocol):
+    """The deadline service's word on a date the office sets (it owns the calendar)."""
+
+    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None: ...
 
 
 class Assignment(LedgerApplication):
@@ -104,9 +117,12 @@ class Assignment(LedgerApplication):
         co_units: list[str],
         due_date: date | None,
         actor: dict[str, Any],
+        rules: DueDateRules,
     ) -> dict[str, Any]:
         item = self.item(item_id)
         self._check_units([lead_unit, *co_units])
+        named = due_date or item.requested_due_date
+        rules.check_due_date(item.source, _iso(named), due_date is not None)
         now = self.clock.now()
         item.assign(lead_unit, co_units, due_date, business_date(now), actor, now)
         self.save(item)
@@ -131,9 +147,12 @@ class Assignment(LedgerApplication):
         comment: str,
         due_date: date | None,
         actor: dict[str, Any],
+        rules: DueDateRules,
     ) -> dict[str, Any]:
         item = self.item(item_id)
         now = self.clock.now()
+        if decision == "return" and due_date is not None:
+            rules.check_due_date(item.source, _iso(due_date), True)
         if decision == "accept":
             item.accept(comment, actor, now)
         elif decision == "return":
@@ -147,11 +166,39 @@ class Assignment(LedgerApplication):
         self.save(item)
         return item.view()
 
+    def request_extension(
+        self, item_id: UUID, reason: str, proposed_due_date: date, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        now = self.clock.now()
+        item.request_extension(reason, proposed_due_date, business_date(now), actor, now)
+        self.save(item)
+        return item.view()
+
+    def decide_extension(
+        self,
+        item_id: UUID,
+        decision: str,
+        due_date: date | None,
+        comment: str,
+        actor: dict[str, Any],
+        rules: DueDateRules,
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        now = self.clock.now()
+        grant = decision == "grant"
+        if grant:
+            rules.check_due_date(
+                item.source, _iso(due_date or item.extension_requested), due_date is not None
+            )
+        item.decide_extension(grant, due_date, comment, business_date(now), actor, now)
+        self.save(item)
+        return item.view()
+
     # --- reactions ---
 
     def react(self, envelope: Envelope) -> Reaction:
         contract = envelope.contract()
-        at = self.clock.now()
         if envelope.origin == "intake" and isinstance(contract, ItemReceived):
             try:
                 self.repository.get(envelope.item_id)
@@ -173,13 +220,24 @@ class Assignment(LedgerApplication):
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, DeadlineSet):
             item = self.item(envelope.item_id)
-            item.record_deadline(
+            fields = contract.model_dump(exclude={"schema_version"})
+            item.record_deadline(fields, SYSTEM_ACTORS["deadline"], envelope.occurred_at)
+            return Reaction([item])
+        if envelope.origin == "deadline" and isinstance(contract, ReminderIssued):
+            item = self.item(envelope.item_id)
+            item.record_reminder(
+                contract.kind, contract.due_date, SYSTEM_ACTORS["deadline"], envelope.occurred_at
+            )
+            return Reaction([item])
+        if envelope.origin == "deadline" and isinstance(contract, Escalated):
+            item = self.item(envelope.item_id)
+            item.record_escalation(
+                contract.level,
+                contract.action,
                 contract.due_date,
-                contract.due_at,
-                contract.basis,
-                contract.official_calendar,
+                contract.overdue_working_days,
                 SYSTEM_ACTORS["deadline"],
-                at,
+                envelope.occurred_at,
             )
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, Overdue):
@@ -187,6 +245,10 @@ class Assignment(LedgerApplication):
             item.record_overdue(contract.due_date, SYSTEM_ACTORS["deadline"], envelope.occurred_at)
             return Reaction([item])
         return Reaction()
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def _jsonable(value: Any) -> Any:

@@ -66,6 +66,11 @@ class Item(Aggregate):
         self.overdue = False
         self.overdue_dates: list[date] = []
         self.feedback_at: datetime | None = None
+        self.original_due_date: date | None = None
+        self.extension_requested: date | None = None
+        self.reminders = 0
+        self.escalation_level = 0
+        self.penalty: str | None = None
 
     # --- commands (check, then record) ---
 
@@ -106,7 +111,15 @@ class Item(Aggregate):
         self._check_lead_unit(actor)
         if self.status not in ("acknowledged", "returned"):
             raise _wrong_state("反馈办理结果", "submit feedback on", self.status)
-        self._feedback_submitted(unit=self.lead_unit, content=content, actor=actor, at=at)
+        self._feedback_submitted(
+            unit=self.lead_unit,
+            content=content,
+            due_date=self.due_date,
+            original_due_date=self.original_due_date,
+            on_time=None if self.due_at is None else at <= self.due_at,
+            actor=actor,
+            at=at,
+        )
 
     def accept(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
         if self.status != "feedback_submitted":
@@ -134,25 +147,96 @@ class Item(Aggregate):
             comment=comment, due_date=due_date, returned_on=today, actor=actor, at=at
         )
 
-    # --- what other services told the item ---
-
-    def record_deadline(
-        self,
-        due_date: date,
-        due_at: datetime,
-        basis: str,
-        official_calendar: bool,
-        actor: dict[str, Any],
-        at: datetime,
+    def request_extension(
+        self, reason: str, proposed_due_date: date, today: date, actor: dict[str, Any], at: datetime
     ) -> None:
-        self._deadline_set(
-            due_date=due_date,
-            due_at=due_at,
-            basis=basis,
-            official_calendar=official_calendar,
+        self._check_lead_unit(actor)
+        if self.status not in ("assigned", "acknowledged", "returned"):
+            raise _wrong_state("申请延期", "request an extension on", self.status)
+        if self.extension_requested is not None:
+            raise Refused(
+                "extension_pending", "已有待审批的延期申请", "an extension request is pending", 409
+            )
+        if not reason.strip():
+            raise Refused("reason_required", "延期申请须说明理由", "a request needs a reason")
+        check_not_past(proposed_due_date, today)
+        self._extension_requested(
+            unit=self.lead_unit,
+            reason=reason,
+            proposed_due_date=proposed_due_date,
             actor=actor,
             at=at,
         )
+
+    def decide_extension(
+        self,
+        grant: bool,
+        due_date: date | None,
+        comment: str,
+        today: date,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        if self.extension_requested is None:
+            raise Refused(
+                "no_extension_request", "没有待审批的延期申请", "no extension request pending", 409
+            )
+        if self.status not in ("assigned", "acknowledged", "returned"):
+            raise _wrong_state("审批延期", "decide an extension on", self.status)
+        if not grant:
+            self._extension_denied(comment=comment, actor=actor, at=at)
+            return
+        granted = due_date or self.extension_requested
+        check_not_past(granted, today)
+        self._extension_granted(
+            due_date=granted, comment=comment, granted_on=today, actor=actor, at=at
+        )
+
+    # --- what other services told the item ---
+
+    def record_deadline(
+        self, deadline: dict[str, Any], actor: dict[str, Any], at: datetime
+    ) -> None:
+        self._deadline_set(**deadline, actor=actor, at=at)
+
+    def record_reminder(
+        self, kind: str, due_date: date, actor: dict[str, Any], at: datetime
+    ) -> None:
+        if self.status != "closed":
+            self._reminder_issued(
+                kind=kind, due_date=due_date, unit=self.lead_unit, actor=actor, at=at
+            )
+
+    def record_escalation(
+        self,
+        level: int,
+        action: str,
+        due_date: date,
+        overdue_working_days: int,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        if self.status == "closed" or level <= self.escalation_level:
+            return
+        if action == "escalate_to_leader":
+            self._escalated_to_leader(
+                level=level,
+                leader=self.issued_by,
+                due_date=due_date,
+                overdue_working_days=overdue_working_days,
+                actor=actor,
+                at=at,
+            )
+        else:
+            self._penalty_recommended(
+                level=level,
+                penalty=action,
+                unit=self.lead_unit,
+                due_date=due_date,
+                overdue_working_days=overdue_working_days,
+                actor=actor,
+                at=at,
+            )
 
     def record_overdue(self, due_date: date, actor: dict[str, Any], at: datetime) -> bool:
         """Records `Overdue` once per due date, unless an answer came in time; returns
@@ -201,7 +285,14 @@ class Item(Aggregate):
 
     @event("FeedbackSubmitted")
     def _feedback_submitted(
-        self, unit: str, content: str, actor: dict[str, Any], at: datetime
+        self,
+        unit: str,
+        content: str,
+        due_date: date | None,
+        original_due_date: date | None,
+        on_time: bool | None,
+        actor: dict[str, Any],
+        at: datetime,
     ) -> None:
         self.status = "feedback_submitted"
         self.feedback_at = at
@@ -230,6 +321,22 @@ class Item(Aggregate):
     def _closed(self, actor: dict[str, Any], at: datetime) -> None:
         self.status = "closed"
 
+    @event("ExtensionRequested")
+    def _extension_requested(
+        self, unit: str, reason: str, proposed_due_date: date, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.extension_requested = proposed_due_date
+
+    @event("ExtensionGranted")
+    def _extension_granted(
+        self, due_date: date, comment: str, granted_on: date, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.extension_requested = None
+
+    @event("ExtensionDenied")
+    def _extension_denied(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
+        self.extension_requested = None
+
     @event("DeadlineSet")
     def _deadline_set(
         self,
@@ -237,11 +344,48 @@ class Item(Aggregate):
         due_at: datetime,
         basis: str,
         official_calendar: bool,
+        original_due_date: date | None,
+        extension: bool,
+        period: str | None,
+        period_start: date | None,
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
         self.due_date = due_date
         self.due_at = due_at
+        self.original_due_date = original_due_date or self.original_due_date or due_date
+
+    @event("ReminderIssued")
+    def _reminder_issued(
+        self, kind: str, due_date: date, unit: str | None, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.reminders += 1
+
+    @event("EscalatedToLeader")
+    def _escalated_to_leader(
+        self,
+        level: int,
+        leader: str | None,
+        due_date: date,
+        overdue_working_days: int,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self.escalation_level = level
+
+    @event("PenaltyRecommended")
+    def _penalty_recommended(
+        self,
+        level: int,
+        penalty: str,
+        unit: str | None,
+        due_date: date,
+        overdue_working_days: int,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self.escalation_level = level
+        self.penalty = penalty
 
     @event("Overdue")
     def _overdue(self, due_date: date, actor: dict[str, Any], at: datetime) -> None:
@@ -264,6 +408,9 @@ class Item(Aggregate):
             "co_units": self.co_units,
             "due_date": self.due_date.isoformat() if self.due_date else None,
             "due_at": self.due_at.isoformat() if self.due_at else None,
+            "original_due_date": (
+                self.original_due_date.isoformat() if self.original_due_date else None
+            ),
             "overdue": self.overdue,
             "registered_at": self.registered_at.isoformat(),
         }

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
 from services.assignment.application import Assignment
 from services.kernel.clock import Clock
@@ -28,6 +28,7 @@ def _date(value: str | None) -> date | None:
 class AssignmentService:
     name = "assignment"
     runtime = Runtime(build, origin="assignment")
+    deadline = RpcProxy("deadline")
 
     @event_consumer("assignment")
     def on_event(self, envelope: Envelope) -> None:
@@ -53,6 +54,7 @@ class AssignmentService:
             command.get("co_units") or [],
             _date(command.get("due_date")),
             actor,
+            self.deadline,
         )
 
     @rpc
@@ -71,6 +73,27 @@ class AssignmentService:
             command.get("comment") or "",
             _date(command.get("due_date")),
             actor,
+            self.deadline,
+        )
+
+    @rpc
+    def request_extension(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.request_extension(
+            UUID(item_id),
+            command["reason"],
+            date.fromisoformat(command["proposed_due_date"]),
+            actor,
+        )
+
+    @rpc
+    def decide_extension(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.decide_extension(
+            UUID(item_id),
+            command["decision"],
+            _date(command.get("due_date")),
+            command.get("comment") or "",
+            actor,
+            self.deadline,
         )
 
     @rpc

@@ -1,40 +1,47 @@
-"""Deadline's reactions to item events, and the scan that finds what has fallen due."""
+"""Deadline's commands, its reactions to item events, and the scan for what falls due."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from psycopg import Cursor
 from psycopg.rows import DictRow
 
-from services.deadline.calendar import WorkingCalendar
-from services.deadline.domain import Clock
+from services.deadline.calendar import WorkingCalendar, YearSchedule
+from services.deadline.domain import CalendarSchedules, Clock, TimeLimitPolicy
+from services.deadline.policy import TimeLimits, check_named_date, check_working_day
 from services.kernel.clock import Clock as TimeSource
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
     Assigned,
     Closed,
     Envelope,
+    ExtensionGranted,
     FeedbackReturned,
     FeedbackSubmitted,
     ItemReceived,
     Rectified,
 )
+from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
 
+ADMIN = {"user": "system:deadline", "role": "system", "unit": None}
 
-def due_index(clock: Clock) -> Projection:
-    """Keeps the scan's index of running clocks in step with the clock, in its transaction."""
+
+def next_action_index(clock: Clock, calendar: WorkingCalendar, limits: TimeLimits) -> Projection:
+    """Keeps the scan's index (when does this clock next need attention) in its transaction."""
+    next_at = clock.next_action_at(calendar, limits)
 
     def run(curs: Cursor[DictRow]) -> None:
-        if clock.watching:
+        if next_at is not None:
             curs.execute(
-                "INSERT INTO deadline.due_index (item_id, due_at, due_date) VALUES (%s, %s, %s) "
-                "ON CONFLICT (item_id) DO UPDATE SET due_at = EXCLUDED.due_at, "
-                "due_date = EXCLUDED.due_date",
-                (clock.id, clock.due_at, clock.due_date),
+                "INSERT INTO deadline.due_index (item_id, next_action_at) VALUES (%s, %s) "
+                "ON CONFLICT (item_id) DO UPDATE SET next_action_at = EXCLUDED.next_action_at",
+                (clock.id, next_at),
             )
         else:
             curs.execute("DELETE FROM deadline.due_index WHERE item_id = %s", (clock.id,))
@@ -45,59 +52,152 @@ def due_index(clock: Clock) -> Projection:
 class Deadline(LedgerApplication):
     name = "deadline"
 
-    def __init__(
-        self, time: TimeSource, env: dict[str, str], calendar: WorkingCalendar | None = None
-    ) -> None:
+    def __init__(self, time: TimeSource, env: dict[str, str]) -> None:
         super().__init__(env)
         self.time = time
-        self.calendar = calendar or WorkingCalendar()
+
+    # --- policy and calendar ---
+
+    def limits(self) -> TimeLimits:
+        try:
+            policy: TimeLimitPolicy = self.repository.get(TimeLimitPolicy.ID)
+        except AggregateNotFoundError:
+            return TimeLimits.defaults()
+        return TimeLimits.from_dict(policy.limits)
+
+    def policy_view(self) -> dict[str, Any]:
+        try:
+            policy: TimeLimitPolicy = self.repository.get(TimeLimitPolicy.ID)
+            changes = policy.changes
+        except AggregateNotFoundError:
+            changes = []
+        return {"limits": self.limits().to_dict(), "changes": changes}
+
+    def change_policy(self, limits: Any, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
+        if not reason.strip():
+            raise Refused("reason_required", "修改时限须说明理由", "a change needs a reason")
+        checked = TimeLimits.from_dict(limits).to_dict()
+        now = self.time.now()
+        try:
+            policy: TimeLimitPolicy = self.repository.get(TimeLimitPolicy.ID)
+        except AggregateNotFoundError:
+            policy = TimeLimitPolicy(
+                id=TimeLimitPolicy.ID, limits=TimeLimits.defaults().to_dict(), actor=actor, at=now
+            )
+        policy.change(checked, reason, actor, now)
+        self.save(policy)
+        return self.policy_view()
+
+    def _schedules(self) -> CalendarSchedules | None:
+        try:
+            return self.repository.get(CalendarSchedules.ID)
+        except AggregateNotFoundError:
+            return None
+
+    def calendar(self) -> WorkingCalendar:
+        schedules = self._schedules()
+        return schedules.calendar() if schedules else WorkingCalendar()
+
+    def calendar_view(self, year: int) -> dict[str, Any]:
+        schedules = self._schedules()
+        loaded = schedules.years.get(str(year)) if schedules else None
+        return {"year": year, "official": self.calendar().is_official(year), "loaded": loaded}
+
+    def load_schedule(self, data: Any, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
+        """Loads a year's official arrangement and recounts the open deadlines it changes."""
+        if not reason.strip():
+            raise Refused("reason_required", "载入日历须说明依据", "loading needs a reason")
+        try:
+            schedule = YearSchedule.from_dict(data)
+        except (ValueError, TypeError) as e:
+            raise Refused(
+                "invalid_schedule", f"节假日安排有误：{e}", f"invalid schedule: {e}"
+            ) from None
+        now = self.time.now()
+        schedules = self._schedules() or CalendarSchedules(
+            id=CalendarSchedules.ID, actor=actor, at=now
+        )
+        schedules.load(schedule.to_dict(), reason, actor, now)
+        self.save(schedules)
+        return {**self.calendar_view(schedule.year), "recounted": self.recount_open_clocks()}
+
+    def recount_open_clocks(self) -> list[str]:
+        calendar, limits, now = self.calendar(), self.limits(), self.time.now()
+        with self.ledger.datastore.get_connection() as conn:
+            ids = [r["item_id"] for r in conn.execute("SELECT item_id FROM deadline.due_index")]
+        moved = []
+        for item_id in ids:
+            clock: Clock = self.repository.get(item_id)
+            if clock.recount(calendar, now):
+                self.save(clock, projection=next_action_index(clock, calendar, limits))
+                moved.append(str(item_id))
+        return moved
+
+    def check_due_date(self, source: str, due_date: date | None, explicit: bool) -> None:
+        """Refuses a date the office may not set: a rest day, or none where one is required."""
+        if explicit:
+            check_working_day(due_date, self.calendar())
+        check_named_date(source, due_date, self.limits())
+
+    # --- reactions ---
 
     def react(self, envelope: Envelope) -> Reaction:
         if envelope.origin != "assignment":
             return Reaction()
         contract = envelope.contract()
         now = self.time.now()
+        calendar, limits = self.calendar(), self.limits()
         if isinstance(contract, ItemReceived):
             clock = Clock(
                 id=envelope.item_id,
                 source=contract.source,
                 complexity=contract.complexity,
                 requested_due_date=contract.due_date,
+                issued_by=contract.issued_by,
                 actor=envelope.actor.model_dump(),
                 at=envelope.occurred_at,
             )
         else:
             clock = self.repository.get(envelope.item_id)
             if isinstance(contract, Assigned):
-                clock.start(contract.due_date, contract.assigned_on, self.calendar, now)
+                clock.start(
+                    contract.due_date,
+                    contract.assigned_on,
+                    contract.lead_unit,
+                    calendar,
+                    limits,
+                    now,
+                )
             elif isinstance(contract, FeedbackReturned):
-                clock.start(contract.due_date, contract.returned_on, self.calendar, now)
+                clock.start(contract.due_date, contract.returned_on, None, calendar, limits, now)
+            elif isinstance(contract, ExtensionGranted):
+                clock.extend(contract.due_date, contract.granted_on, calendar, now)
             elif isinstance(contract, FeedbackSubmitted):
                 clock.stop("feedback submitted", now)
             elif isinstance(contract, Closed | Rectified):
                 clock.stop("closed", now)
             else:
                 return Reaction()
-        return Reaction([clock], due_index(clock))
+        return Reaction([clock], next_action_index(clock, calendar, limits))
 
-    def scan(self, now: datetime | None = None, limit: int = 500) -> int:
-        """Marks every clock due by `now` overdue; returns how many it marked."""
+    def scan(self, now: datetime | None = None, limit: int = 500) -> list[tuple[str, str]]:
+        """Issues every reminder, overdue mark and escalation due by `now`; returns what it
+        issued as (source, action) pairs."""
         now = now or self.time.now()
+        calendar, limits = self.calendar(), self.limits()
         with self.ledger.datastore.get_connection() as conn:
             rows = conn.execute(
-                "SELECT item_id FROM deadline.due_index WHERE due_at <= %s "
-                "ORDER BY due_at LIMIT %s",
+                "SELECT item_id FROM deadline.due_index WHERE next_action_at <= %s "
+                "ORDER BY next_action_at LIMIT %s",
                 (now, limit),
             ).fetchall()
-        marked = 0
+        issued: list[tuple[str, str]] = []
         for row in rows:
             clock: Clock = self.repository.get(UUID(str(row["item_id"])))
-            if clock.check_overdue(now):
-                try:
-                    self.save(clock, projection=due_index(clock))
-                    marked += 1
-                except IntegrityError:
-                    continue  # the clock changed meanwhile; the next scan sees its new state
-            elif not clock.watching:
-                self.save(projection=due_index(clock))
-        return marked
+            actions = clock.act(now, calendar, limits)
+            try:
+                self.save(clock, projection=next_action_index(clock, calendar, limits))
+            except IntegrityError:
+                continue  # the clock changed meanwhile; the next scan sees its new state
+            issued += [(clock.source, a) for a in actions]
+        return issued

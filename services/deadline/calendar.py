@@ -28,6 +28,7 @@ __all__ = [
     "YearSchedule",
     "business_date",
     "end_of_business_day",
+    "start_of_business_day",
 ]
 
 BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
@@ -181,6 +182,16 @@ class WorkingCalendar:
             day = self.next_working_day(day + _ONE_DAY)
         return day
 
+    def working_days_before(self, day: date, n: int) -> date:
+        """The n-th working day before `day` (`day` itself is not counted)."""
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        for _ in range(n):
+            day -= _ONE_DAY
+            while not self.is_working_day(day):
+                day -= _ONE_DAY
+        return day
+
     def add_months(self, start: date, n: int) -> date:
         """The last day of a period of n months from `start` (Civil Code arts. 201-203).
 
@@ -234,6 +245,11 @@ class WorkingCalendar:
 def end_of_business_day(day: date) -> datetime:
     """24:00 Asia/Shanghai at the end of `day` (the next day's 00:00 there), in UTC."""
     return datetime.combine(day + _ONE_DAY, time(0), tzinfo=BUSINESS_TZ).astimezone(UTC)
+
+
+def start_of_business_day(day: date) -> datetime:
+    """00:00 Asia/Shanghai at the start of `day`, in UTC."""
+    return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ).astimezone(UTC)
 
 
 def business_date(instant: datetime) -> date:

@@ -1,23 +1,178 @@
-"""How long an item may take: the one place the time limit of each source is decided."""
+"""How long an item may take, and what happens when it runs late: the one place for both.
+
+The defaults are in `time_limits.json` beside this file; the office changes them through the
+admin API, each change an event with who and why (see `TimeLimitPolicy`).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from services.deadline.calendar import WorkingCalendar
+from services.kernel.contracts import COMPLEXITIES, SOURCES
 from services.kernel.errors import Refused
 
-INSTRUCTION_WORKING_DAYS = 7
-PROPOSAL_MONTHS = 6
-BY_COMPLEXITY_WORKING_DAYS = {"simple": 3, "complex": 10, "difficult": 20}
-DATE_SET_DEFAULT_WORKING_DAYS = 15
+DEFAULTS_FILE = Path(__file__).with_name("time_limits.json")
+
+# escalation action -> (Chinese name, who it goes to)
+ESCALATION_ACTIONS = {
+    "escalate_to_leader": "提请交办领导督促",
+    "circulate_criticism": "通报批评",
+    "work_interview": "工作约谈",
+}
+PERIOD_KINDS = (
+    "working_days",
+    "months",
+    "by_complexity",
+    "named_date_required",
+    "quarterly_progress",
+)
+
+
+class PolicyError(Refused):
+    def __init__(self, field: str, message_zh: str, message_en: str) -> None:
+        super().__init__("invalid_policy", f"{field}：{message_zh}", f"{field}: {message_en}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period of one source: `kind` is one of PERIOD_KINDS."""
+
+    kind: str
+    amount: int = 0
+    by_complexity: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    after_working_days: int
+    action: str
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    sources: dict[str, Period]
+    default_complexity: str
+    reminder_working_days_before: int
+    escalation: tuple[EscalationStep, ...]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TimeLimits:
+        """Parses and checks a policy; raises PolicyError naming the first bad field."""
+        if not isinstance(data, dict):
+            raise PolicyError("policy", "须为 JSON 对象", "must be an object")
+        unknown = set(data) - {
+            "sources",
+            "default_complexity",
+            "reminder_working_days_before",
+            "escalation",
+        }
+        if unknown:
+            name = sorted(unknown)[0]
+            raise PolicyError(name, "不是可接受的字段", "unknown field")
+        sources = data.get("sources")
+        if not isinstance(sources, dict):
+            raise PolicyError("sources", "必填，须为对象", "required object")
+        for name in sources:
+            if name not in SOURCES:
+                raise PolicyError(f"sources.{name}", "未知的事项来源", "unknown source")
+        missing = [s for s in SOURCES if s not in sources]
+        if missing:
+            raise PolicyError(f"sources.{missing[0]}", "缺少该来源的时限", "missing source")
+        default_complexity = data.get("default_complexity", "complex")
+        if default_complexity not in COMPLEXITIES:
+            raise PolicyError("default_complexity", "未知的复杂程度", "unknown complexity")
+        return cls(
+            sources={name: _period(name, spec) for name, spec in sources.items()},
+            default_complexity=default_complexity,
+            reminder_working_days_before=_positive(
+                "reminder_working_days_before", data.get("reminder_working_days_before")
+            ),
+            escalation=_escalation(data.get("escalation")),
+        )
+
+    @classmethod
+    def defaults(cls) -> TimeLimits:
+        return cls.from_dict(json.loads(DEFAULTS_FILE.read_text(encoding="utf-8")))
+
+    def to_dict(self) -> dict[str, Any]:
+        def period(p: Period) -> dict[str, Any]:
+            if p.kind == "by_complexity":
+                return {"by_complexity": dict(p.by_complexity)}
+            if p.kind in ("named_date_required", "quarterly_progress"):
+                return {p.kind: True}
+            return {p.kind: p.amount}
+
+        return {
+            "sources": {name: period(p) for name, p in self.sources.items()},
+            "default_complexity": self.default_complexity,
+            "reminder_working_days_before": self.reminder_working_days_before,
+            "escalation": [
+                {"after_working_days": s.after_working_days, "action": s.action}
+                for s in self.escalation
+            ],
+        }
+
+
+def _positive(field: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 366:
+        raise PolicyError(field, "须为 1 至 366 的整数", "must be an integer from 1 to 366")
+    return value
+
+
+def _period(source: str, spec: Any) -> Period:
+    field = f"sources.{source}"
+    if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in PERIOD_KINDS:
+        raise PolicyError(
+            field,
+            f"须且只须指定一种时限：{'、'.join(PERIOD_KINDS)}",
+            f"exactly one of {', '.join(PERIOD_KINDS)}",
+        )
+    kind, value = next(iter(spec.items()))
+    if kind == "by_complexity":
+        if not isinstance(value, dict) or set(value) != set(COMPLEXITIES):
+            raise PolicyError(
+                f"{field}.by_complexity",
+                "须分别给出 simple、complex、difficult 的工作日数",
+                "needs simple, complex and difficult",
+            )
+        days = tuple((c, _positive(f"{field}.by_complexity.{c}", value[c])) for c in COMPLEXITIES)
+        return Period(kind, by_complexity=days)
+    if kind in ("named_date_required", "quarterly_progress"):
+        if value is not True:
+            raise PolicyError(f"{field}.{kind}", "须为 true", "must be true")
+        return Period(kind)
+    return Period(kind, _positive(f"{field}.{kind}", value))
+
+
+def _escalation(steps: Any) -> tuple[EscalationStep, ...]:
+    if not isinstance(steps, list):
+        raise PolicyError("escalation", "必填，须为列表", "required list")
+    out: list[EscalationStep] = []
+    for i, step in enumerate(steps):
+        field = f"escalation[{i}]"
+        if not isinstance(step, dict) or set(step) != {"after_working_days", "action"}:
+            raise PolicyError(field, "须含 after_working_days 与 action", "needs both fields")
+        if step["action"] not in ESCALATION_ACTIONS:
+            raise PolicyError(f"{field}.action", "未知的督办措施", "unknown action")
+        after = _positive(f"{field}.after_working_days", step["after_working_days"])
+        if out and after <= out[-1].after_working_days:
+            raise PolicyError(f"{field}.after_working_days", "须逐级递增", "must increase")
+        out.append(EscalationStep(after, step["action"]))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class DueDate:
     due_date: date
     basis: str
+    period: str  # how it was counted, so a new calendar can count it again: "named",
+    # "working_days:7", "months:6", "year_end"
 
 
 def due_date_for(
@@ -26,28 +181,48 @@ def due_date_for(
     named_date: date | None,
     start: date,
     calendar: WorkingCalendar,
+    limits: TimeLimits,
 ) -> DueDate:
-    """The due date of an item assigned (or returned for rework) on `start`.
+    """The due date of an item whose period starts on `start` (assignment or return).
 
     A date named by the issuer (the instruction, the meeting, the notice) wins; otherwise the
-    source's default period, counted by the Civil Code rule in `calendar`.
+    source's period from `limits`, counted by the Civil Code rule in `calendar`.
     """
+    check_named_date(source, named_date, limits)
     if named_date is not None:
-        return DueDate(named_date, "named date")
-    if source == "instruction":
-        days = INSTRUCTION_WORKING_DAYS
-        return DueDate(calendar.add_working_days(start, days), f"{days} working days")
-    if source == "proposal":
-        months = PROPOSAL_MONTHS
-        return DueDate(calendar.add_months(start, months), f"{months} months")
-    if source in ("netizen", "hotline", "petition"):
-        level = complexity or "complex"
-        days = BY_COMPLEXITY_WORKING_DAYS[level]
-        return DueDate(calendar.add_working_days(start, days), f"{days} working days ({level})")
-    if source == "work_report":
-        return DueDate(calendar.last_working_day_of_year(start.year), "year's last working day")
-    days = DATE_SET_DEFAULT_WORKING_DAYS
-    return DueDate(calendar.add_working_days(start, days), f"{days} working days")
+        return DueDate(named_date, "named date", "named")
+    period = limits.sources[source]
+    if period.kind == "by_complexity":
+        level = complexity or limits.default_complexity
+        days = dict(period.by_complexity)[level]
+        return count_period(f"working_days:{days}", start, calendar, f" ({level})")
+    if period.kind == "quarterly_progress":
+        return count_period("year_end", start, calendar)
+    return count_period(f"{period.kind}:{period.amount}", start, calendar)
+
+
+def count_period(period: str, start: date, calendar: WorkingCalendar, note: str = "") -> DueDate:
+    """Counts a stored period from `start` on `calendar` (again, after a new schedule)."""
+    kind, _, amount = period.partition(":")
+    if kind == "working_days":
+        due = calendar.add_working_days(start, int(amount))
+        return DueDate(due, f"{amount} working days{note}", period)
+    if kind == "months":
+        return DueDate(calendar.add_months(start, int(amount)), f"{amount} months", period)
+    if kind == "year_end":
+        due = calendar.last_working_day_of_year(start.year)
+        return DueDate(due, "the year's last working day (quarterly progress checks)", period)
+    raise ValueError(f"cannot count period {period!r}")
+
+
+def check_named_date(source: str, named_date: date | None, limits: TimeLimits) -> None:
+    """Sources whose limit is the date on their notice cannot go without one."""
+    if named_date is None and limits.sources[source].kind == "named_date_required":
+        raise Refused(
+            "due_date_required",
+            "该类事项须注明整改时限（due_date），以督办通知或上级反馈为准",
+            "this source needs the due date from its notice (due_date)",
+        )
 
 
 def check_not_past(due_date: date | None, today: date) -> None:
@@ -57,4 +232,14 @@ def check_not_past(due_date: date | None, today: date) -> None:
             "due_date_in_past",
             f"办理时限 {due_date} 早于今天 {today}",
             f"due date {due_date} is before today {today}",
+        )
+
+
+def check_working_day(due_date: date | None, calendar: WorkingCalendar) -> None:
+    """A due date set by a person must be a working day."""
+    if due_date is not None and not calendar.is_working_day(due_date):
+        raise Refused(
+            "not_a_working_day",
+            f"办理时限 {due_date} 不是工作日",
+            f"due date {due_date} is not a working day",
         )

@@ -1,12 +1,16 @@
-"""Deadline's Nameko entrypoints (thin): its inbox, its timer, and a tick for tests."""
+"""Deadline's Nameko entrypoints (thin): its inbox, its timer, admin RPCs, a tick for tests."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import Any
 
 from eventlet.semaphore import Semaphore
 from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.deadline.application import Deadline
+from services.kernel import metrics
 from services.kernel.clock import Clock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.consumer import consume
@@ -39,8 +43,30 @@ class DeadlineService:
 
     @rpc
     def tick(self) -> int:
-        """Scan now (the manual clock moved); returns how many items went overdue."""
+        """Scan now (the manual clock moved); returns how many actions were issued."""
         return self._scan()
+
+    @rpc
+    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
+        self.runtime.app.check_due_date(
+            source, date.fromisoformat(due_date) if due_date else None, explicit
+        )
+
+    @rpc
+    def time_limits(self) -> dict[str, Any]:
+        return self.runtime.app.policy_view()
+
+    @rpc
+    def change_time_limits(self, limits: Any, reason: str, actor: dict[str, Any]) -> dict:
+        return self.runtime.app.change_policy(limits, reason, actor)
+
+    @rpc
+    def calendar(self, year: int) -> dict[str, Any]:
+        return self.runtime.app.calendar_view(year)
+
+    @rpc
+    def load_schedule(self, schedule: Any, reason: str, actor: dict[str, Any]) -> dict:
+        return self.runtime.app.load_schedule(schedule, reason, actor)
 
     @rpc
     def verify_ledger(self) -> list[dict[str, object]]:
@@ -50,4 +76,14 @@ class DeadlineService:
         with SCAN_MUTEX:
             if not SCAN_LOCK.held():
                 return 0
-            return self.runtime.app.scan()
+            with metrics.DEADLINE_SCANS.time():
+                issued = self.runtime.app.scan()
+        for source, action in issued:
+            kind, _, detail = action.partition(":")
+            if kind == "reminder":
+                metrics.REMINDERS.labels(detail).inc()
+            elif kind == "overdue":
+                metrics.OVERDUE.labels(source).inc()
+            else:
+                metrics.ESCALATIONS.labels(detail).inc()
+        return len(issued)

@@ -21,6 +21,7 @@ class Settings:
     relay_interval_seconds: float
     deadline_scan_seconds: float
     read_wait_seconds: float
+    metrics_port: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,6 +44,7 @@ class Settings:
             relay_interval_seconds=float(e.get("RELAY_INTERVAL_SECONDS", "0.05")),
             deadline_scan_seconds=float(e.get("DEADLINE_SCAN_SECONDS", "5")),
             read_wait_seconds=float(e.get("READ_WAIT_SECONDS", "5")),
+            metrics_port=int(e.get("METRICS_PORT", "0")),
         )
 
     @property

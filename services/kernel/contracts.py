@@ -69,6 +69,9 @@ class Acknowledged(Contract):
 class FeedbackSubmitted(Contract):
     unit: str
     content: str
+    due_date: date | None = None
+    original_due_date: date | None = None
+    on_time: bool | None = None
 
 
 class FeedbackAccepted(Contract):
@@ -89,10 +92,27 @@ class Rectified(Contract):
     note: str
 
 
+class ExtensionRequested(Contract):
+    unit: str
+    reason: str
+    proposed_due_date: date
+
+
+class ExtensionGranted(Contract):
+    due_date: date
+    comment: str
+    granted_on: date
+
+
+class ExtensionDenied(Contract):
+    comment: str
+
+
 class ClockOpened(Contract):
     source: Source
     complexity: Complexity | None = None
     requested_due_date: date | None = None
+    issued_by: str | None = None
 
 
 class DeadlineSet(Contract):
@@ -100,6 +120,44 @@ class DeadlineSet(Contract):
     due_at: datetime
     basis: str
     official_calendar: bool
+    original_due_date: date | None = None
+    extension: bool = False
+    period: str | None = None
+    period_start: date | None = None
+
+
+class ReminderIssued(Contract):
+    kind: Literal["before", "due_today"]
+    due_date: date
+    unit: str | None = None
+
+
+class ActionSkipped(Contract):
+    key: str
+
+
+class Escalated(Contract):
+    level: int
+    action: Literal["escalate_to_leader", "circulate_criticism", "work_interview"]
+    due_date: date
+    overdue_working_days: int
+    recipient: str | None = None
+    unit: str | None = None
+
+
+class EscalatedToLeader(Contract):
+    level: int
+    leader: str | None = None
+    due_date: date
+    overdue_working_days: int
+
+
+class PenaltyRecommended(Contract):
+    level: int
+    penalty: Literal["circulate_criticism", "work_interview"]
+    unit: str | None = None
+    due_date: date
+    overdue_working_days: int
 
 
 class Overdue(Contract):
@@ -121,8 +179,16 @@ CONTRACTS: dict[str, type[Contract]] = {
         FeedbackReturned,
         Closed,
         Rectified,
+        ExtensionRequested,
+        ExtensionGranted,
+        ExtensionDenied,
         ClockOpened,
         DeadlineSet,
+        ReminderIssued,
+        ActionSkipped,
+        Escalated,
+        EscalatedToLeader,
+        PenaltyRecommended,
         Overdue,
         ClockStopped,
     )

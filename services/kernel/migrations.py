@@ -213,11 +213,25 @@ def _reference_and_read_models(conn: psycopg.Connection, settings: Settings) -> 
     )
 
 
+def _reminders_escalation_extensions(conn: psycopg.Connection, settings: Settings) -> None:
+    conn.execute("ALTER TABLE deadline.due_index RENAME COLUMN due_at TO next_action_at")
+    conn.execute("ALTER TABLE deadline.due_index DROP COLUMN due_date")
+    conn.execute("ALTER INDEX deadline.due_index_due_at RENAME TO due_index_next_action_at")
+    conn.execute(
+        "ALTER TABLE reporting.items ADD COLUMN original_due_date date,"
+        " ADD COLUMN extended boolean NOT NULL DEFAULT false,"
+        " ADD COLUMN reminders integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN escalation_level integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN penalty text"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "roles and schemas", _roles_and_schemas),
     (2, "append-only chained event stores", _event_stores),
     (3, "deadline due index", _deadline_index),
     (4, "reference data, read models, users, manual clock", _reference_and_read_models),
+    (5, "reminders, escalation and extensions", _reminders_escalation_extensions),
 ]
 
 

@@ -19,6 +19,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from pydantic import ValidationError
 
+from services.kernel import metrics
 from services.kernel.clock import Clock, clock_from_settings
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.contracts import Envelope
@@ -70,6 +71,7 @@ class Runtime(DependencyProvider):
             self._wake.get(timeout=self.settings.relay_interval_seconds)
 
     def start(self) -> None:
+        metrics.serve(self.settings.metrics_port)
         self.container.spawn_managed_thread(self._relay_forever)
 
     def stop(self) -> None:

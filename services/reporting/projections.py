@@ -16,11 +16,14 @@ from services.kernel.contracts import (
     Contract,
     DeadlineSet,
     Envelope,
+    EscalatedToLeader,
     FeedbackAccepted,
     FeedbackReturned,
     FeedbackSubmitted,
     ItemReceived,
     Overdue,
+    PenaltyRecommended,
+    ReminderIssued,
 )
 from services.kernel.store import Projection
 
@@ -58,8 +61,10 @@ def item_row(envelope: Envelope) -> Projection:
             )
             return
         sets, params = _changes(contract)
+        increments = ", reminders = reminders + 1" if isinstance(contract, ReminderIssued) else ""
         curs.execute(
             "UPDATE reporting.items SET version = %s, updated_at = %s"
+            + increments
             + "".join(f", {column} = %s" for column in sets)
             + " WHERE item_id = %s",
             (envelope.stream_version, envelope.occurred_at, *params, envelope.item_id),
@@ -79,6 +84,13 @@ def _changes(contract: Contract) -> tuple[list[str], list[object]]:
     elif isinstance(contract, DeadlineSet):
         columns["due_date"] = contract.due_date
         columns["due_at"] = contract.due_at
+        columns["original_due_date"] = contract.original_due_date or contract.due_date
+        columns["extended"] = contract.extension
+    elif isinstance(contract, EscalatedToLeader):
+        columns["escalation_level"] = contract.level
+    elif isinstance(contract, PenaltyRecommended):
+        columns["escalation_level"] = contract.level
+        columns["penalty"] = contract.penalty
     elif isinstance(contract, Overdue):
         columns["overdue"] = True
     return list(columns), list(columns.values())

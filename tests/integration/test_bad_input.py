@@ -67,10 +67,15 @@ def test_a_due_date_in_the_past_is_refused(supervisor: Client):
     supervisor.set_clock("2026-11-02T09:00:00+08:00")
     item = supervisor.register(title="时限已过")
     response = supervisor.post(
-        f"/api/v1/items/{item['id']}/assign", {"lead_unit": "health", "due_date": "2026-10-01"}
+        f"/api/v1/items/{item['id']}/assign", {"lead_unit": "health", "due_date": "2026-10-09"}
     )
     assert response.status_code == 422
     assert "早于今天" in response.json()["message"]
+    holiday = supervisor.post(
+        f"/api/v1/items/{item['id']}/assign", {"lead_unit": "health", "due_date": "2026-12-12"}
+    )
+    assert holiday.status_code == 422
+    assert holiday.json()["error"] == "not_a_working_day"
     assert supervisor.item(item["id"])["status"] == "registered"
     registered = supervisor.post(
         "/api/v1/items",

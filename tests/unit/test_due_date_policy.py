@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 
 from services.deadline.calendar import WorkingCalendar
-from services.deadline.policy import due_date_for
+from services.deadline.policy import TimeLimits, due_date_for
 
 CALENDAR = WorkingCalendar()
+LIMITS = TimeLimits.defaults()
 
 
 @pytest.mark.parametrize(
@@ -23,11 +24,11 @@ CALENDAR = WorkingCalendar()
     ],
 )
 def test_default_periods(source: str, complexity: str | None, start: date, due: date):
-    assert due_date_for(source, complexity, None, start, CALENDAR).due_date == due
+    assert due_date_for(source, complexity, None, start, CALENDAR, LIMITS).due_date == due
 
 
 def test_a_date_named_by_the_issuer_wins():
     named = date(2026, 11, 30)
-    result = due_date_for("instruction", None, named, date(2026, 11, 2), CALENDAR)
+    result = due_date_for("instruction", None, named, date(2026, 11, 2), CALENDAR, LIMITS)
     assert result.due_date == named
     assert result.basis == "named date"

@@ -80,7 +80,17 @@ def test_overdue_is_recorded_once_per_due_date():
 def test_an_answer_before_the_due_time_is_not_overdue():
     item = assigned_item()
     due_at = datetime(2026, 10, 13, 16, tzinfo=UTC)
-    item.record_deadline(date(2026, 10, 13), due_at, "7 working days", True, OFFICE, AT)
+    deadline = {
+        "due_date": date(2026, 10, 13),
+        "due_at": due_at,
+        "basis": "7 working days",
+        "official_calendar": True,
+        "original_due_date": date(2026, 10, 13),
+        "extension": False,
+        "period": "working_days:7",
+        "period_start": TODAY,
+    }
+    item.record_deadline(deadline, OFFICE, AT)
     item.acknowledge(WATER, AT)
     item.submit_feedback("done", WATER, due_at.replace(hour=15))
     assert item.record_overdue(date(2026, 10, 13), OFFICE, due_at) is False
