@@ -33,10 +33,9 @@ PERIOD_KINDS = (
 )
 
 
-class PolicyError(Refused):
-    def __init__(self, field: str, message_zh: str, message_en: str) -> None:
-        super().__init__("invalid_policy", f"{field}：{message_zh}", f"{field}: {message_en}")
-        self.field = field
+def invalid_policy(field: str, message_zh: str, message_en: str) -> Refused:
+    """A refused policy, naming the bad field first (a plain Refused, so it crosses RPC)."""
+    return Refused("invalid_policy", f"{field}：{message_zh}", f"{field}: {message_en}")
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ class TimeLimits:
     def from_dict(cls, data: Any) -> TimeLimits:
         """Parses and checks a policy; raises PolicyError naming the first bad field."""
         if not isinstance(data, dict):
-            raise PolicyError("policy", "须为 JSON 对象", "must be an object")
+            raise invalid_policy("policy", "须为 JSON 对象", "must be an object")
         unknown = set(data) - {
             "sources",
             "default_complexity",
@@ -74,19 +73,19 @@ class TimeLimits:
         }
         if unknown:
             name = sorted(unknown)[0]
-            raise PolicyError(name, "不是可接受的字段", "unknown field")
+            raise invalid_policy(name, "不是可接受的字段", "unknown field")
         sources = data.get("sources")
         if not isinstance(sources, dict):
-            raise PolicyError("sources", "必填，须为对象", "required object")
+            raise invalid_policy("sources", "必填，须为对象", "required object")
         for name in sources:
             if name not in SOURCES:
-                raise PolicyError(f"sources.{name}", "未知的事项来源", "unknown source")
+                raise invalid_policy(f"sources.{name}", "未知的事项来源", "unknown source")
         missing = [s for s in SOURCES if s not in sources]
         if missing:
-            raise PolicyError(f"sources.{missing[0]}", "缺少该来源的时限", "missing source")
+            raise invalid_policy(f"sources.{missing[0]}", "缺少该来源的时限", "missing source")
         default_complexity = data.get("default_complexity", "complex")
         if default_complexity not in COMPLEXITIES:
-            raise PolicyError("default_complexity", "未知的复杂程度", "unknown complexity")
+            raise invalid_policy("default_complexity", "未知的复杂程度", "unknown complexity")
         return cls(
             sources={name: _period(name, spec) for name, spec in sources.items()},
             default_complexity=default_complexity,
@@ -121,14 +120,14 @@ class TimeLimits:
 
 def _positive(field: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 366:
-        raise PolicyError(field, "须为 1 至 366 的整数", "must be an integer from 1 to 366")
+        raise invalid_policy(field, "须为 1 至 366 的整数", "must be an integer from 1 to 366")
     return value
 
 
 def _period(source: str, spec: Any) -> Period:
     field = f"sources.{source}"
     if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in PERIOD_KINDS:
-        raise PolicyError(
+        raise invalid_policy(
             field,
             f"须且只须指定一种时限：{'、'.join(PERIOD_KINDS)}",
             f"exactly one of {', '.join(PERIOD_KINDS)}",
@@ -136,7 +135,7 @@ def _period(source: str, spec: Any) -> Period:
     kind, value = next(iter(spec.items()))
     if kind == "by_complexity":
         if not isinstance(value, dict) or set(value) != set(COMPLEXITIES):
-            raise PolicyError(
+            raise invalid_policy(
                 f"{field}.by_complexity",
                 "须分别给出 simple、complex、difficult 的工作日数",
                 "needs simple, complex and difficult",
@@ -145,24 +144,24 @@ def _period(source: str, spec: Any) -> Period:
         return Period(kind, by_complexity=days)
     if kind in ("named_date_required", "quarterly_progress"):
         if value is not True:
-            raise PolicyError(f"{field}.{kind}", "须为 true", "must be true")
+            raise invalid_policy(f"{field}.{kind}", "须为 true", "must be true")
         return Period(kind)
     return Period(kind, _positive(f"{field}.{kind}", value))
 
 
 def _escalation(steps: Any) -> tuple[EscalationStep, ...]:
     if not isinstance(steps, list):
-        raise PolicyError("escalation", "必填，须为列表", "required list")
+        raise invalid_policy("escalation", "必填，须为列表", "required list")
     out: list[EscalationStep] = []
     for i, step in enumerate(steps):
         field = f"escalation[{i}]"
         if not isinstance(step, dict) or set(step) != {"after_working_days", "action"}:
-            raise PolicyError(field, "须含 after_working_days 与 action", "needs both fields")
+            raise invalid_policy(field, "须含 after_working_days 与 action", "needs both fields")
         if step["action"] not in ESCALATION_ACTIONS:
-            raise PolicyError(f"{field}.action", "未知的督办措施", "unknown action")
+            raise invalid_policy(f"{field}.action", "未知的督办措施", "unknown action")
         after = _positive(f"{field}.after_working_days", step["after_working_days"])
         if out and after <= out[-1].after_working_days:
-            raise PolicyError(f"{field}.after_working_days", "须逐级递增", "must increase")
+            raise invalid_policy(f"{field}.after_working_days", "须逐级递增", "must increase")
         out.append(EscalationStep(after, step["action"]))
     return tuple(out)
 
