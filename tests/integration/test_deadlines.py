@@ -193,3 +193,19 @@ def test_the_time_limit_policy_is_changed_with_who_and_why(supervisor: Client):
         supervisor.request(
             "PUT", "/api/v1/admin/time-limits", json={"limits": limits, "reason": "恢复默认"}
         )
+
+
+def test_spring_festival_and_labour_day_through_the_gateway(supervisor: Client):
+    supervisor.set_clock("2026-02-10T09:00:00+08:00")
+    spring = supervisor.register(title="春节前交办")
+    # 2/11, 2/12, 2/13, 2/14 (Sat, 上班), then the holiday until 2/23: 2/24, 2/25, 2/26
+    assert supervisor.assign(spring["id"], "emergency")["due_date"] == "2026-02-26"
+    supervisor.set_clock("2026-04-30T09:00:00+08:00")
+    labour = supervisor.register(
+        source="hotline", title="五一前热线", content="...", complexity="simple"
+    )
+    assert supervisor.assign(labour["id"], "transport")["due_date"] == "2026-05-08"
+    supervisor.set_clock("2026-05-09T00:00:01+08:00")
+    eventually(lambda: supervisor.item(labour["id"])["overdue"])
+    overdue = [e for e in supervisor.history(spring["id"]) if e["type"] == "Overdue"]
+    assert [e["data"]["due_date"] for e in overdue] == ["2026-02-26"]
