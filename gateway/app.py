@@ -3,29 +3,38 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 from uuid import UUID
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from kombu import Connection
 from nameko.exceptions import RpcTimeout
 from pydantic import BaseModel, ValidationError
 
 from gateway.auth import Principal, authenticate, issue_token, principal_from_token
+from gateway.evidence import LocalEvidenceStore
+from gateway.imports import ImportRejected, proposal_commands, validated, work_report_commands
 from gateway.readmodel import ReadModel
 from gateway.rpc import Services
 from gateway.schemas import (
     AssignItem,
+    EvidenceRef,
     ExtensionDecision,
     ExtensionRequest,
     Feedback,
+    IndicatorFigure,
     ItemQuery,
+    Opinion,
     PolicyChange,
+    Progress,
     RegisterItem,
+    ReturnToOffice,
     Review,
+    Satisfaction,
     ScheduleUpload,
     SetClock,
     TokenRequest,
@@ -65,6 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
     services = Services(settings.amqp_uri)
     reads = ReadModel(conninfo, settings.read_wait_seconds)
+    files = LocalEvidenceStore(settings.evidence_dir)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
@@ -99,6 +109,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         return jsonify(
             {"error": "invalid_request", "message": "请求参数有误", "fields": e.fields}
         ), 400
+
+    @app.errorhandler(ImportRejected)
+    def import_rejected(e: ImportRejected) -> Any:
+        return jsonify(
+            {
+                "error": "import_rejected",
+                "message": f"表格有 {len({r['row'] for r in e.rows})} 行有误，未导入任何数据",
+                "message_en": "rows with errors; nothing was imported",
+                "rows": e.rows,
+            }
+        ), 422
 
     @app.errorhandler(Refused)
     def refused(e: Refused) -> Any:
@@ -207,12 +228,113 @@ def create_app(settings: Settings | None = None) -> Flask:
     def acknowledge(item_id: UUID) -> Any:
         return changed(services.call("assignment", "acknowledge", str(item_id), actor()))
 
+    def evidence(refs: list[EvidenceRef]) -> list[dict[str, Any]]:
+        """Full records of the referenced files, each checked against its hash."""
+        out = []
+        for ref in refs:
+            stored = files.describe(ref.sha, ref.name)
+            out.append(stored.as_dict())
+        return out
+
+    def answer(item_id: UUID, method: str, req: BaseModel, **extra: Any) -> Any:
+        command = req.model_dump(mode="json")
+        if "evidence" in command:
+            command["evidence"] = evidence(req.evidence)  # type: ignore[attr-defined]
+        view = services.call("assignment", method, str(item_id), command, actor())
+        return changed(view, **extra)
+
     @app.post("/api/v1/items/<uuid:item_id>/feedback")
     @requires("handler", "supervisor")
     def feedback(item_id: UUID) -> Any:
-        req = parse(Feedback, body())
-        view = services.call("assignment", "submit_feedback", str(item_id), req.content, actor())
+        return answer(item_id, "submit_feedback", parse(Feedback, body()))
+
+    @app.post("/api/v1/items/<uuid:item_id>/progress")
+    @requires("handler", "supervisor")
+    def progress(item_id: UUID) -> Any:
+        return answer(item_id, "report_progress", parse(Progress, body()))
+
+    @app.post("/api/v1/items/<uuid:item_id>/opinions")
+    @requires("handler", "supervisor")
+    def co_unit_opinion(item_id: UUID) -> Any:
+        return answer(item_id, "submit_co_unit_opinion", parse(Opinion, body()))
+
+    @app.post("/api/v1/items/<uuid:item_id>/indicator-figures")
+    @requires("handler", "supervisor")
+    def indicator_figure(item_id: UUID) -> Any:
+        return answer(item_id, "record_indicator", parse(IndicatorFigure, body()))
+
+    @app.post("/api/v1/items/<uuid:item_id>/satisfaction")
+    @requires("supervisor")
+    def satisfaction(item_id: UUID) -> Any:
+        req = parse(Satisfaction, body())
+        return answer(
+            item_id, "record_satisfaction", req, expect_deadline=req.verdict == "unsatisfied"
+        )
+
+    @app.post("/api/v1/items/<uuid:item_id>/return")
+    @requires("handler")
+    def return_to_office(item_id: UUID) -> Any:
+        req = parse(ReturnToOffice, body())
+        view = services.call("assignment", "return_to_office", str(item_id), req.reason, actor())
         return changed(view)
+
+    @app.post("/api/v1/items/<uuid:item_id>/reassign")
+    @requires("supervisor")
+    def reassign(item_id: UUID) -> Any:
+        req = parse(AssignItem, body())
+        view = services.call(
+            "assignment", "reassign", str(item_id), req.model_dump(mode="json"), actor()
+        )
+        return changed(view, expect_deadline=True)
+
+    @app.post("/api/v1/files")
+    @requires("handler", "supervisor")
+    def upload() -> Any:
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
+        stored = files.put(upload.read(), upload.filename or "附件")
+        return jsonify(stored.as_dict()), 201
+
+    @app.get("/api/v1/files/<sha>")
+    @requires()
+    def download(sha: str) -> Any:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            return _error(404, "not_found", "文件不存在", "file not found")
+        stored = files.describe(sha, sha)
+        return Response(
+            files.get(sha), mimetype=stored.content_type, headers={"X-Content-SM3": sha}
+        )
+
+    def imported(commands: list[dict[str, Any]]) -> Any:
+        result = services.call("intake", "register_batch", commands, actor())
+        if "errors" in result:
+            raise ImportRejected(
+                [
+                    {"row": e["row"] + 2, "field": "", "message": e["message"]}
+                    for e in result["errors"]
+                ]
+            )
+        for item_id in result["created"]:
+            reads.wait_for(UUID(item_id), 1)
+        return jsonify(result), 201 if result["created"] else 200
+
+    @app.post("/api/v1/imports/proposals")
+    @requires("supervisor")
+    def import_proposals() -> Any:
+        year = _year_arg("session_year")
+        return imported(validated(proposal_commands(_upload(), year)))
+
+    @app.post("/api/v1/imports/work-report")
+    @requires("supervisor")
+    def import_work_report() -> Any:
+        year = _year_arg("year")
+        return imported(validated(work_report_commands(_upload(), year)))
+
+    @app.get("/api/v1/reports/proposals/<int:year>")
+    @requires()
+    def proposal_report(year: int) -> Any:
+        return jsonify({"session_year": year, "committees": reads.proposal_summary(year)})
 
     @app.post("/api/v1/items/<uuid:item_id>/review")
     @requires("supervisor")
@@ -293,6 +415,20 @@ def create_app(settings: Settings | None = None) -> Flask:
             return jsonify({"now": manual.now().isoformat(), "overdue_marked": marked})
 
     return app
+
+
+def _upload() -> bytes:
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
+    return upload.read()
+
+
+def _year_arg(name: str) -> int:
+    value = request.args.get(name, "")
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise BadRequest([{"field": name, "message": f"{name}：须为年份，如 2026"}])
+    return int(value)
 
 
 def _error(status: int, code: str, message_zh: str, message_en: str) -> Any:

@@ -14,7 +14,10 @@ from services.assignment.domain import STATUSES
 COLUMNS = (
     "item_id, version, source, title, external_ref, complexity, issued_by, status, lead_unit,"
     " co_units, due_date, due_at, original_due_date, extended, overdue, reminders,"
-    " escalation_level, penalty, registered_at, updated_at"
+    " escalation_level, penalty, registered_at, updated_at, notice_number, group_key, details,"
+    " answer, reported_to, reply_class, satisfaction, reopened, progress_reports,"
+    " co_unit_opinions, co_unit_due_date, return_by, indicator_month, indicator_value,"
+    " indicator_gap"
 )
 
 
@@ -43,7 +46,33 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "penalty": row["penalty"],
         "registered_at": row["registered_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
+        "notice_number": row["notice_number"],
+        "group": row["group_key"],
+        "details": row["details"],
+        "answer": row["answer"],
+        "reported_to": row["reported_to"],
+        "reply_class": row["reply_class"],
+        "satisfaction": row["satisfaction"],
+        "reopened": row["reopened"],
+        "progress_reports": row["progress_reports"],
+        "co_unit_opinions": row["co_unit_opinions"],
+        "co_unit_due_date": _iso(row["co_unit_due_date"]),
+        "return_by": _iso(row["return_by"]),
+        "indicator": (
+            {
+                "month": row["indicator_month"],
+                "value": row["indicator_value"],
+                "target": row["details"].get("target"),
+                "gap": row["indicator_gap"],
+            }
+            if row["indicator_month"]
+            else None
+        ),
     }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
 
 
 class ReadModel:
@@ -73,6 +102,7 @@ class ReadModel:
         status: str | None,
         unit: str | None,
         source: str | None,
+        group: str | None,
         overdue: bool | None,
         limit: int,
         offset: int,
@@ -87,6 +117,9 @@ class ReadModel:
         if source:
             where.append("source = %s")
             params.append(source)
+        if group:
+            where.append("group_key = %s")
+            params.append(group)
         if overdue is not None:
             where.append("overdue = %s")
             params.append(overdue)
@@ -121,6 +154,48 @@ class ReadModel:
                 return item
             time.sleep(delay)
             delay = min(delay * 2, 0.02)
+
+    def proposal_summary(self, year: int) -> list[dict[str, Any]]:
+        """The year-end summary for the standing committees: per committee, how the
+        suggestions (人大) and proposals (政协) were answered and how their authors felt."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT details->>'kind' AS kind, count(*) AS total,"
+                " count(*) FILTER (WHERE status = 'closed') AS closed,"
+                " count(*) FILTER (WHERE reply_class = 'A') AS a,"
+                " count(*) FILTER (WHERE reply_class = 'B') AS b,"
+                " count(*) FILTER (WHERE reply_class = 'C') AS c,"
+                " count(*) FILTER (WHERE reply_class = 'D') AS d,"
+                " count(*) FILTER (WHERE satisfaction = 'satisfied') AS satisfied,"
+                " count(*) FILTER (WHERE satisfaction = 'basically_satisfied') AS basically,"
+                " count(*) FILTER (WHERE satisfaction = 'unsatisfied') AS unsatisfied,"
+                " count(*) FILTER (WHERE overdue) AS overdue"
+                " FROM reporting.items WHERE source = 'proposal'"
+                " AND (details->>'session_year')::int = %s GROUP BY 1 ORDER BY 1",
+                (year,),
+            ).fetchall()
+        committees = {
+            "suggestion": ("npc_standing_committee", "县人大常委会", "人大代表建议"),
+            "proposal": ("cppcc_standing_committee", "县政协常委会", "政协委员提案"),
+        }
+        return [
+            {
+                "committee": committees[r["kind"]][0],
+                "committee_name": committees[r["kind"]][1],
+                "kind": committees[r["kind"]][2],
+                "total": r["total"],
+                "closed": r["closed"],
+                "reply_classes": {"A": r["a"], "B": r["b"], "C": r["c"], "D": r["d"]},
+                "satisfaction": {
+                    "satisfied": r["satisfied"],
+                    "basically_satisfied": r["basically"],
+                    "unsatisfied": r["unsatisfied"],
+                },
+                "overdue": r["overdue"],
+            }
+            for r in rows
+            if r["kind"] in committees
+        ]
 
     def ping(self) -> None:
         with self._connection() as conn:

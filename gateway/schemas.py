@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from services.kernel.contracts import Complexity, Source
 
@@ -38,6 +45,26 @@ FIELD_LABELS = {
     "limits": "时限设置",
     "rest_days": "放假日期",
     "working_weekends": "调休上班日期",
+    "details": "事项详情",
+    "meeting_name": "会议名称",
+    "meeting_date": "会议日期",
+    "decision_number": "议定事项编号",
+    "decision_name": "决策部署名称",
+    "session_year": "届次年度",
+    "number": "编号",
+    "author": "提出人",
+    "kind": "类别",
+    "year": "年度",
+    "target": "年度目标",
+    "measure": "计量单位",
+    "issued_on": "批示日期",
+    "evidence": "佐证材料",
+    "reply_class": "答复类别",
+    "verdict": "满意度",
+    "month": "月份",
+    "value": "数值",
+    "period": "报告期",
+    "group": "分组",
 }
 
 _MESSAGES = {
@@ -71,6 +98,54 @@ class TokenRequest(Strict):
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+class InstructionDetails(Strict):
+    issued_on: date | None = None
+
+
+class MeetingDetails(Strict):
+    meeting_name: ShortText
+    meeting_date: date
+    decision_number: ShortText
+
+
+class WorkReportDetails(Strict):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    number: ShortText
+    kind: Literal["task", "indicator"]
+    target: float | None = None
+    measure: ShortText | None = None
+
+    @model_validator(mode="after")
+    def indicator_has_target(self) -> WorkReportDetails:
+        if self.kind == "indicator" and self.target is None:
+            raise ValueError("主要经济指标须填写年度目标（target）")
+        return self
+
+
+class DecisionDetails(Strict):
+    decision_name: ShortText
+
+
+class ProposalDetails(Strict):
+    session_year: Annotated[int, Field(ge=2000, le=2100)]
+    number: ShortText
+    author: ShortText
+    kind: Literal["suggestion", "proposal"]
+
+
+class NoDetails(Strict):
+    pass
+
+
+DETAILS: dict[str, type[Strict]] = {
+    "instruction": InstructionDetails,
+    "meeting": MeetingDetails,
+    "work_report": WorkReportDetails,
+    "decision": DecisionDetails,
+    "proposal": ProposalDetails,
+}
+
+
 class RegisterItem(Strict):
     source: Source
     title: ShortText
@@ -79,6 +154,16 @@ class RegisterItem(Strict):
     due_date: date | None = None
     complexity: Complexity | None = None
     issued_by: ShortText | None = None
+    details: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def details_fit_the_source(self) -> RegisterItem:
+        model = DETAILS.get(self.source, NoDetails)
+        try:
+            self.details = model.model_validate(self.details).model_dump(mode="json")
+        except ValidationError as e:
+            raise NestedErrors("details", e) from None
+        return self
 
 
 class AssignItem(Strict):
@@ -87,8 +172,41 @@ class AssignItem(Strict):
     due_date: date | None = None
 
 
+class EvidenceRef(Strict):
+    sha: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "附件"
+
+
 class Feedback(Strict):
     content: Text
+    evidence: list[EvidenceRef] = []
+    reply_class: Literal["A", "B", "C", "D"] | None = None
+
+
+class Progress(Strict):
+    content: Text
+    evidence: list[EvidenceRef] = []
+    period: Annotated[str, Field(max_length=20)] | None = None
+
+
+class Opinion(Strict):
+    content: Text
+    evidence: list[EvidenceRef] = []
+
+
+class ReturnToOffice(Strict):
+    reason: Text
+
+
+class IndicatorFigure(Strict):
+    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    value: float
+
+
+class Satisfaction(Strict):
+    verdict: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    comment: Annotated[str, Field(max_length=5000)] = ""
+    due_date: date | None = None
 
 
 class Review(Strict):
@@ -119,15 +237,22 @@ class ScheduleUpload(Strict):
     reason: Text
 
 
+Status = Literal[
+    "registered",
+    "assigned",
+    "acknowledged",
+    "feedback_submitted",
+    "returned",
+    "returned_by_unit",
+    "closed",
+]
+
+
 class ItemQuery(Strict):
-    status: (
-        Literal[
-            "registered", "assigned", "acknowledged", "feedback_submitted", "returned", "closed"
-        ]
-        | None
-    ) = None
+    status: Status | None = None
     unit: UnitCode | None = None
     source: Source | None = None
+    group: Annotated[str, Field(max_length=300)] | None = None
     overdue: bool | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     offset: Annotated[int, Field(ge=0)] = 0
@@ -145,12 +270,30 @@ class SetClock(Strict):
         return value
 
 
+class NestedErrors(ValueError):
+    """Errors of a nested object, reported under its field's name."""
+
+    def __init__(self, prefix: str, error: ValidationError) -> None:
+        super().__init__(prefix)
+        self.prefix = prefix
+        self.error = error
+
+
 def field_errors(error: ValidationError) -> list[dict[str, Any]]:
     out = []
     for e in error.errors():
+        nested = (e.get("ctx") or {}).get("error")
+        if isinstance(nested, NestedErrors):
+            for inner in field_errors(nested.error):
+                suffix = "" if inner["field"] == "body" else f".{inner['field']}"
+                inner["field"] = f"{nested.prefix}{suffix}"
+                out.append(inner)
+            continue
         field = ".".join(str(p) for p in e["loc"]) or "body"
         name = str(e["loc"][0]) if e["loc"] else "body"
         label = FIELD_LABELS.get(name, name)
         reason = _MESSAGES.get(e["type"], "取值无效")
+        if e["type"] == "value_error" and e.get("ctx", {}).get("error"):
+            reason = str(e["ctx"]["error"])
         out.append({"field": field, "message": f"{label}：{reason}", "message_en": e["msg"]})
     return out

@@ -47,6 +47,7 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         DEADLINE_SCAN_SECONDS="3600",
         READ_WAIT_SECONDS="10",
         JWT_SECRET=uuid.uuid4().hex,
+        EVIDENCE_DIR=str(tmp_path_factory.mktemp("evidence")),
         LOG_LEVEL="INFO",
     )
     try:

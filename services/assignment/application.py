@@ -7,9 +7,9 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from services.assignment.domain import Item
+from services.assignment.domain import Item, NoticeRegister
 from services.deadline.calendar import business_date
 from services.kernel.clock import Clock
 from services.kernel.consumer import Reaction
@@ -33,6 +33,11 @@ class DueDateRules(Protocol):
     """The deadline service's word on a date the office sets (it owns the calendar)."""
 
     def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None: ...
+
+    def return_window_end(self, assigned_on: str) -> str: ...
+
+
+NOTICE_RETRIES = 5
 
 
 class Assignment(LedgerApplication):
@@ -118,13 +123,85 @@ class Assignment(LedgerApplication):
         due_date: date | None,
         actor: dict[str, Any],
         rules: DueDateRules,
+        reassign: bool = False,
+    ) -> dict[str, Any]:
+        """交办 (or 改派): numbers the transfer notice in the year's register."""
+        self._check_units([lead_unit, *co_units])
+        for attempt in range(NOTICE_RETRIES):
+            item = self.item(item_id)
+            named = due_date or (None if reassign else item.requested_due_date)
+            rules.check_due_date(item.source, _iso(named), due_date is not None)
+            now = self.clock.now()
+            today = business_date(now)
+            return_by = date.fromisoformat(rules.return_window_end(today.isoformat()))
+            register = self._notice_register(today.year, actor, now)
+            register.issue(item.id, actor, now)
+            step = item.reassign if reassign else item.assign
+            step(lead_unit, co_units, due_date, register.current(), return_by, today, actor, now)
+            try:
+                self.save(item, register)
+                return item.view()
+            except IntegrityError:
+                if attempt == NOTICE_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _notice_register(self, year: int, actor: dict[str, Any], now: datetime) -> NoticeRegister:
+        try:
+            return self.repository.get(NoticeRegister.id_for(year))
+        except AggregateNotFoundError:
+            return NoticeRegister(id=NoticeRegister.id_for(year), year=year, actor=actor, at=now)
+
+    def return_to_office(self, item_id: UUID, reason: str, actor: dict[str, Any]) -> dict:
+        item = self.item(item_id)
+        now = self.clock.now()
+        item.return_to_office(reason, business_date(now), actor, now)
+        self.save(item)
+        return item.view()
+
+    def report_progress(
+        self,
+        item_id: UUID,
+        content: str,
+        evidence: list[dict[str, Any]],
+        period: str | None,
+        actor: dict[str, Any],
     ) -> dict[str, Any]:
         item = self.item(item_id)
-        self._check_units([lead_unit, *co_units])
-        named = due_date or item.requested_due_date
-        rules.check_due_date(item.source, _iso(named), due_date is not None)
+        item.report_progress(content, evidence, period, actor, self.clock.now())
+        self.save(item)
+        return item.view()
+
+    def submit_co_unit_opinion(
+        self, item_id: UUID, content: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        item.submit_co_unit_opinion(content, evidence, actor, self.clock.now())
+        self.save(item)
+        return item.view()
+
+    def record_indicator(
+        self, item_id: UUID, month: str, value: float, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        item.record_indicator(month, value, actor, self.clock.now())
+        self.save(item)
+        return item.view()
+
+    def record_satisfaction(
+        self,
+        item_id: UUID,
+        verdict: str,
+        comment: str,
+        due_date: date | None,
+        actor: dict[str, Any],
+        rules: DueDateRules,
+    ) -> dict[str, Any]:
+        item = self.item(item_id)
+        if due_date is not None:
+            rules.check_due_date(item.source, _iso(due_date), True)
         now = self.clock.now()
-        item.assign(lead_unit, co_units, due_date, business_date(now), actor, now)
+        item.record_satisfaction(verdict, comment, due_date, business_date(now), actor, now)
         self.save(item)
         return item.view()
 
@@ -134,9 +211,16 @@ class Assignment(LedgerApplication):
         self.save(item)
         return item.view()
 
-    def submit_feedback(self, item_id: UUID, content: str, actor: dict[str, Any]) -> dict[str, Any]:
+    def submit_feedback(
+        self,
+        item_id: UUID,
+        content: str,
+        actor: dict[str, Any],
+        evidence: list[dict[str, Any]] | None = None,
+        reply_class: str | None = None,
+    ) -> dict[str, Any]:
         item = self.item(item_id)
-        item.submit_feedback(content, actor, self.clock.now())
+        item.submit_feedback(content, actor, self.clock.now(), evidence, reply_class)
         self.save(item)
         return item.view()
 
@@ -216,6 +300,8 @@ class Assignment(LedgerApplication):
                 issued_by=contract.issued_by,
                 actor=envelope.actor.model_dump(),
                 at=envelope.occurred_at,
+                details=contract.details or {},
+                group=contract.group,
             )
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, DeadlineSet):

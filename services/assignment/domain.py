@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
@@ -21,9 +21,39 @@ STATUSES = {
     "acknowledged": "已签收",
     "feedback_submitted": "已反馈",
     "returned": "退回重办",
+    "returned_by_unit": "单位退回待改派",
     "closed": "已办结",
 }
 RECTIFIABLE_SOURCES = ("finding", "upper_inspection")
+SATISFACTION_SOURCES = ("proposal", "netizen", "hotline", "petition")
+VERDICTS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+REPLY_CLASSES = {
+    "A": "已解决或采纳",
+    "B": "正在解决或列入计划",
+    "C": "因条件限制暂不能解决",
+    "D": "留作参考",
+}
+NOTICE_NAMESPACE = UUID("1f7d5a2c-9b0e-4d3f-8a6c-2e4b6d8f0a13")
+OPEN_FOR_WORK = ("assigned", "acknowledged", "returned")
+Evidence = list[dict[str, Any]]
+
+
+def notice_number(year: int, number: int) -> str:
+    """The transfer notice's number, as printed on 《转办通知》."""
+    return f"督转〔{year}〕{number}号"
+
+
+def report_recipient(source: str, issued_by: str | None, details: dict[str, Any]) -> str:
+    """一事一督、一督一报: who the answer goes back to."""
+    if source == "instruction":
+        return issued_by or "交办领导"
+    if source in ("netizen", "hotline", "petition"):
+        return {"netizen": "网民留言平台", "hotline": "12345 热线平台", "petition": "信访部门"}[
+            source
+        ]
+    if source == "proposal":
+        return str(details.get("author") or "代表委员")
+    return issued_by or "县政府"
 
 
 def _wrong_state(action_zh: str, action_en: str, status: str) -> Refused:
@@ -49,6 +79,8 @@ class Item(Aggregate):
         issued_by: str | None,
         actor: dict[str, Any],
         at: datetime,
+        details: dict[str, Any] | None = None,
+        group: str | None = None,
     ) -> None:
         self.source = source
         self.title = title
@@ -57,7 +89,14 @@ class Item(Aggregate):
         self.requested_due_date = due_date
         self.complexity = complexity
         self.issued_by = issued_by
+        self.details = details or {}
+        self.group = group
         self.registered_at = at
+        self.notice_number: str | None = None
+        self.return_by: date | None = None
+        self.reopened = False
+        self.satisfaction: str | None = None
+        self.answer: str | None = None
         self.status = "registered"
         self.lead_unit: str | None = None
         self.co_units: list[str] = []
@@ -79,12 +118,57 @@ class Item(Aggregate):
         lead_unit: str,
         co_units: list[str],
         due_date: date | None,
+        notice: str,
+        return_by: date,
         today: date,
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
         if self.status != "registered":
             raise _wrong_state("交办", "assign", self.status)
+        self._check_units(lead_unit, co_units, due_date, today)
+        self._assigned(
+            lead_unit=lead_unit,
+            co_units=list(dict.fromkeys(co_units)),
+            due_date=due_date or self.requested_due_date,
+            assigned_on=today,
+            notice_number=notice,
+            return_by=return_by,
+            actor=actor,
+            at=at,
+        )
+
+    def reassign(
+        self,
+        lead_unit: str,
+        co_units: list[str],
+        due_date: date | None,
+        notice: str,
+        return_by: date,
+        today: date,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """改派: the office sends the item to another unit (after a unit returned it, or at
+        any time before an answer)."""
+        if self.status not in ("returned_by_unit", "assigned", "acknowledged"):
+            raise _wrong_state("改派", "reassign", self.status)
+        self._check_units(lead_unit, co_units, due_date, today)
+        self._reassigned(
+            lead_unit=lead_unit,
+            co_units=list(dict.fromkeys(co_units)),
+            due_date=due_date,
+            assigned_on=today,
+            notice_number=notice,
+            return_by=return_by,
+            previous_lead_unit=self.lead_unit,
+            actor=actor,
+            at=at,
+        )
+
+    def _check_units(
+        self, lead_unit: str, co_units: list[str], due_date: date | None, today: date
+    ) -> None:
         if lead_unit in co_units:
             raise Refused(
                 "lead_unit_in_co_units",
@@ -92,14 +176,107 @@ class Item(Aggregate):
                 "the lead unit cannot also be a co-unit",
             )
         check_not_past(due_date, today)
-        self._assigned(
-            lead_unit=lead_unit,
-            co_units=list(dict.fromkeys(co_units)),
-            due_date=due_date or self.requested_due_date,
-            assigned_on=today,
+
+    def return_to_office(
+        self, reason: str, today: date, actor: dict[str, Any], at: datetime
+    ) -> None:
+        """退回: the lead unit says the item is not its business, within the window."""
+        self._check_lead_unit(actor)
+        if self.status not in ("assigned", "acknowledged"):
+            raise _wrong_state("退回", "return", self.status)
+        if not reason.strip():
+            raise Refused("reason_required", "退回须说明理由", "a return needs a reason")
+        if self.return_by is not None and today > self.return_by:
+            raise Refused(
+                "return_window_passed",
+                f"已超过退回期限（{self.return_by}），如确非本单位职责请联系督查室改派",
+                f"the return window ended on {self.return_by}; ask the office to reassign",
+                409,
+            )
+        self._returned_by_unit(unit=self.lead_unit, reason=reason, actor=actor, at=at)
+
+    def report_progress(
+        self,
+        content: str,
+        evidence: Evidence,
+        period: str | None,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self._check_lead_unit(actor)
+        if self.status not in OPEN_FOR_WORK:
+            raise _wrong_state("报送进展", "report progress on", self.status)
+        self._progress_reported(
+            unit=self.lead_unit,
+            content=content,
+            evidence=evidence,
+            period=period,
             actor=actor,
             at=at,
         )
+
+    def submit_co_unit_opinion(
+        self, content: str, evidence: Evidence, actor: dict[str, Any], at: datetime
+    ) -> None:
+        unit = actor.get("unit")
+        if actor.get("role") == "handler" and unit not in self.co_units:
+            raise Refused(
+                "not_co_unit",
+                "只有配合单位可以报送配合意见",
+                "only a co-unit may send an opinion",
+                403,
+            )
+        if self.status not in OPEN_FOR_WORK:
+            raise _wrong_state("报送配合意见", "send an opinion on", self.status)
+        self._co_unit_opinion_submitted(
+            unit=unit, content=content, evidence=evidence, actor=actor, at=at
+        )
+
+    def record_indicator(
+        self, month: str, value: float, actor: dict[str, Any], at: datetime
+    ) -> None:
+        """月调度: an economic indicator's figure for a month, against its annual target."""
+        self._check_lead_unit(actor)
+        if self.source != "work_report" or self.details.get("kind") != "indicator":
+            raise Refused(
+                "not_an_indicator", "只有主要经济指标可以报送月度数据", "not an indicator", 409
+            )
+        if self.status == "closed":
+            raise _wrong_state("报送月度数据", "report a figure on", self.status)
+        target = float(self.details.get("target") or 0)
+        self._indicator_reported(
+            month=month,
+            value=value,
+            target=target,
+            gap=round(target - value, 4),
+            actor=actor,
+            at=at,
+        )
+
+    def record_satisfaction(
+        self,
+        verdict: str,
+        comment: str,
+        due_date: date | None,
+        today: date,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        """回访: the author's or citizen's verdict; 不满意 reopens the item once."""
+        if self.source not in SATISFACTION_SOURCES:
+            raise Refused(
+                "no_satisfaction", "该类事项不做满意度回访", "this source has no satisfaction", 409
+            )
+        if self.status != "closed":
+            raise _wrong_state("记录满意度", "record satisfaction on", self.status)
+        if verdict not in VERDICTS:
+            raise Refused(
+                "unknown_verdict", f"未知的满意度：{verdict}", f"unknown verdict {verdict}"
+            )
+        check_not_past(due_date, today)
+        self._satisfaction_recorded(verdict=verdict, comment=comment, actor=actor, at=at)
+        if verdict == "unsatisfied" and not self.reopened:
+            self._reopened(reason=comment, due_date=due_date, reopened_on=today, actor=actor, at=at)
 
     def acknowledge(self, actor: dict[str, Any], at: datetime) -> None:
         self._check_lead_unit(actor)
@@ -107,13 +284,29 @@ class Item(Aggregate):
             raise _wrong_state("签收", "acknowledge", self.status)
         self._acknowledged(unit=self.lead_unit, actor=actor, at=at)
 
-    def submit_feedback(self, content: str, actor: dict[str, Any], at: datetime) -> None:
+    def submit_feedback(
+        self,
+        content: str,
+        actor: dict[str, Any],
+        at: datetime,
+        evidence: Evidence | None = None,
+        reply_class: str | None = None,
+    ) -> None:
         self._check_lead_unit(actor)
         if self.status not in ("acknowledged", "returned"):
             raise _wrong_state("反馈办理结果", "submit feedback on", self.status)
+        if self.source == "proposal" and reply_class not in REPLY_CLASSES:
+            raise Refused(
+                "reply_class_required",
+                "建议提案的答复须注明类别（A 已解决或采纳、B 正在解决或列入计划、"
+                "C 因条件限制暂不能解决、D 留作参考）",
+                "a reply to a proposal needs its class A, B, C or D",
+            )
         self._feedback_submitted(
             unit=self.lead_unit,
             content=content,
+            evidence=evidence or [],
+            reply_class=reply_class,
             due_date=self.due_date,
             original_due_date=self.original_due_date,
             on_time=None if self.due_at is None else at <= self.due_at,
@@ -128,6 +321,12 @@ class Item(Aggregate):
         if self.source in RECTIFIABLE_SOURCES:
             # 整改一件，销号一件: an accepted rectification crosses the problem off the ledger.
             self._rectified(note=comment, actor=actor, at=at)
+        self._reported_back(
+            recipient=report_recipient(self.source, self.issued_by, self.details),
+            answer=self.answer or "",
+            actor=actor,
+            at=at,
+        )
         self._closed(actor=actor, at=at)
 
     def return_for_rework(
@@ -151,7 +350,7 @@ class Item(Aggregate):
         self, reason: str, proposed_due_date: date, today: date, actor: dict[str, Any], at: datetime
     ) -> None:
         self._check_lead_unit(actor)
-        if self.status not in ("assigned", "acknowledged", "returned"):
+        if self.status not in OPEN_FOR_WORK:
             raise _wrong_state("申请延期", "request an extension on", self.status)
         if self.extension_requested is not None:
             raise Refused(
@@ -181,7 +380,7 @@ class Item(Aggregate):
             raise Refused(
                 "no_extension_request", "没有待审批的延期申请", "no extension request pending", 409
             )
-        if self.status not in ("assigned", "acknowledged", "returned"):
+        if self.status not in OPEN_FOR_WORK:
             raise _wrong_state("审批延期", "decide an extension on", self.status)
         if not grant:
             self._extension_denied(comment=comment, actor=actor, at=at)
@@ -274,10 +473,94 @@ class Item(Aggregate):
         assigned_on: date,
         actor: dict[str, Any],
         at: datetime,
+        notice_number: str | None = None,
+        return_by: date | None = None,
     ) -> None:
         self.lead_unit = lead_unit
         self.co_units = co_units
+        self.notice_number = notice_number
+        self.return_by = return_by
         self.status = "assigned"
+
+    @event("Reassigned")
+    def _reassigned(
+        self,
+        lead_unit: str,
+        co_units: list[str],
+        due_date: date | None,
+        assigned_on: date,
+        notice_number: str,
+        return_by: date,
+        previous_lead_unit: str | None,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self.lead_unit = lead_unit
+        self.co_units = co_units
+        self.notice_number = notice_number
+        self.return_by = return_by
+        self.status = "assigned"
+
+    @event("ReturnedByUnit")
+    def _returned_by_unit(
+        self, unit: str, reason: str, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.status = "returned_by_unit"
+
+    @event("ProgressReported")
+    def _progress_reported(
+        self,
+        unit: str,
+        content: str,
+        evidence: Evidence,
+        period: str | None,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        pass
+
+    @event("CoUnitOpinionSubmitted")
+    def _co_unit_opinion_submitted(
+        self, unit: str, content: str, evidence: Evidence, actor: dict[str, Any], at: datetime
+    ) -> None:
+        pass
+
+    @event("IndicatorReported")
+    def _indicator_reported(
+        self,
+        month: str,
+        value: float,
+        target: float,
+        gap: float,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        pass
+
+    @event("SatisfactionRecorded")
+    def _satisfaction_recorded(
+        self, verdict: str, comment: str, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.satisfaction = verdict
+
+    @event("Reopened")
+    def _reopened(
+        self,
+        reason: str,
+        due_date: date | None,
+        reopened_on: date,
+        actor: dict[str, Any],
+        at: datetime,
+    ) -> None:
+        self.reopened = True
+        self.status = "returned"
+        self.feedback_at = None
+
+    @event("ReportedBack")
+    def _reported_back(
+        self, recipient: str, answer: str, actor: dict[str, Any], at: datetime
+    ) -> None:
+        pass
 
     @event("Acknowledged")
     def _acknowledged(self, unit: str, actor: dict[str, Any], at: datetime) -> None:
@@ -293,9 +576,12 @@ class Item(Aggregate):
         on_time: bool | None,
         actor: dict[str, Any],
         at: datetime,
+        evidence: Evidence | None = None,
+        reply_class: str | None = None,
     ) -> None:
         self.status = "feedback_submitted"
         self.feedback_at = at
+        self.answer = content
 
     @event("FeedbackAccepted")
     def _feedback_accepted(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
@@ -350,6 +636,7 @@ class Item(Aggregate):
         period_start: date | None,
         actor: dict[str, Any],
         at: datetime,
+        co_unit_due_date: date | None = None,
     ) -> None:
         self.due_date = due_date
         self.due_at = due_at
@@ -402,6 +689,9 @@ class Item(Aggregate):
             "external_ref": self.external_ref,
             "complexity": self.complexity,
             "issued_by": self.issued_by,
+            "details": self.details,
+            "group": self.group,
+            "notice_number": self.notice_number,
             "status": self.status,
             "status_label": STATUSES.get(self.status, self.status),
             "lead_unit": self.lead_unit,
@@ -414,3 +704,23 @@ class Item(Aggregate):
             "overdue": self.overdue,
             "registered_at": self.registered_at.isoformat(),
         }
+
+
+class NoticeRegister(Aggregate):
+    """The year's register of transfer notices (《转办通知》), numbered 1, 2, 3, …"""
+
+    @staticmethod
+    def id_for(year: int) -> UUID:
+        return uuid5(NOTICE_NAMESPACE, f"transfer-notices:{year}")
+
+    @event("NoticeRegisterOpened")
+    def __init__(self, id: UUID, year: int, actor: dict[str, Any], at: datetime) -> None:
+        self.year = year
+        self.last = 0
+
+    @event("NoticeNumberIssued")
+    def issue(self, item_id: UUID, actor: dict[str, Any], at: datetime) -> None:
+        self.last += 1
+
+    def current(self) -> str:
+        return notice_number(self.year, self.last)

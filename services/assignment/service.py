@@ -58,12 +58,67 @@ class AssignmentService:
         )
 
     @rpc
+    def reassign(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:
+        return self.runtime.app.assign(
+            UUID(item_id),
+            command["lead_unit"],
+            command.get("co_units") or [],
+            _date(command.get("due_date")),
+            actor,
+            self.deadline,
+            reassign=True,
+        )
+
+    @rpc
+    def return_to_office(self, item_id: str, reason: str, actor: dict[str, Any]) -> dict:
+        return self.runtime.app.return_to_office(UUID(item_id), reason, actor)
+
+    @rpc
+    def report_progress(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.report_progress(
+            UUID(item_id),
+            command["content"],
+            command.get("evidence") or [],
+            command.get("period"),
+            actor,
+        )
+
+    @rpc
+    def submit_co_unit_opinion(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.submit_co_unit_opinion(
+            UUID(item_id), command["content"], command.get("evidence") or [], actor
+        )
+
+    @rpc
+    def record_indicator(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.record_indicator(
+            UUID(item_id), command["month"], float(command["value"]), actor
+        )
+
+    @rpc
+    def record_satisfaction(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.record_satisfaction(
+            UUID(item_id),
+            command["verdict"],
+            command.get("comment") or "",
+            _date(command.get("due_date")),
+            actor,
+            self.deadline,
+        )
+
+    @rpc
     def acknowledge(self, item_id: str, actor: dict[str, Any]) -> dict[str, Any]:
         return self.runtime.app.acknowledge(UUID(item_id), actor)
 
     @rpc
-    def submit_feedback(self, item_id: str, content: str, actor: dict[str, Any]) -> dict:
-        return self.runtime.app.submit_feedback(UUID(item_id), content, actor)
+    def submit_feedback(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.submit_feedback(
+            UUID(item_id),
+            command["content"],
+            actor,
+            command.get("evidence") or [],
+            command.get("reply_class"),
+        )
 
     @rpc
     def review(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:

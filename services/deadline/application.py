@@ -24,7 +24,10 @@ from services.kernel.contracts import (
     FeedbackReturned,
     FeedbackSubmitted,
     ItemReceived,
+    Reassigned,
     Rectified,
+    Reopened,
+    ReturnedByUnit,
 )
 from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
@@ -133,6 +136,12 @@ class Deadline(LedgerApplication):
                 moved.append(str(item_id))
         return moved
 
+    def return_window_end(self, assigned_on: date) -> date:
+        """The last day a unit may return an item as not its business (default 3 working days)."""
+        return self.calendar().add_working_days(
+            assigned_on, self.limits().return_window_working_days
+        )
+
     def check_due_date(self, source: str, due_date: date | None, explicit: bool) -> None:
         """Refuses a date the office may not set: a rest day, or none where one is required."""
         if explicit:
@@ -168,8 +177,15 @@ class Deadline(LedgerApplication):
                     limits,
                     now,
                 )
+            elif isinstance(contract, Reassigned):
+                named = contract.due_date or clock.requested_due_date
+                clock.start(named, contract.assigned_on, contract.lead_unit, calendar, limits, now)
             elif isinstance(contract, FeedbackReturned):
                 clock.start(contract.due_date, contract.returned_on, None, calendar, limits, now)
+            elif isinstance(contract, Reopened):
+                clock.start(contract.due_date, contract.reopened_on, None, calendar, limits, now)
+            elif isinstance(contract, ReturnedByUnit):
+                clock.stop("returned by the unit", now)
             elif isinstance(contract, ExtensionGranted):
                 clock.extend(contract.due_date, contract.granted_on, calendar, now)
             elif isinstance(contract, FeedbackSubmitted):

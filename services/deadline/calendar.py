@@ -182,6 +182,14 @@ class WorkingCalendar:
             day = self.next_working_day(day + _ONE_DAY)
         return day
 
+    def working_days_between(self, start: date, end: date) -> int:
+        """How many working days lie in (start, end]."""
+        count, day = 0, start
+        while day < end:
+            day += _ONE_DAY
+            count += self.is_working_day(day)
+        return count
+
     def working_days_before(self, day: date, n: int) -> date:
         """The n-th working day before `day` (`day` itself is not counted)."""
         if n < 1:

@@ -16,10 +16,17 @@ from eventsourcing.domain import Aggregate, event
 from services.deadline.calendar import (
     WorkingCalendar,
     YearSchedule,
+    business_date,
     end_of_business_day,
     start_of_business_day,
 )
-from services.deadline.policy import DueDate, TimeLimits, count_period, due_date_for
+from services.deadline.policy import (
+    RECEIPT_SOURCES,
+    DueDate,
+    TimeLimits,
+    count_period,
+    due_date_for,
+)
 
 SYSTEM = {"user": "system:deadline", "role": "system", "unit": None}
 SINGLETONS = UUID("5b0f7c0e-2f7e-4c57-8f0e-3d2a1b4c5d6e")
@@ -49,6 +56,7 @@ class Clock(Aggregate):
         self.complexity = complexity
         self.requested_due_date = requested_due_date
         self.issued_by = issued_by
+        self.received_on = business_date(at)
         self.lead_unit: str | None = None
         self.running = False
         self.due_date: date | None = None
@@ -69,17 +77,12 @@ class Clock(Aggregate):
         limits: TimeLimits,
         at: datetime,
     ) -> None:
-        """(Re)start on assignment or return for rework."""
+        """(Re)start on assignment, reassignment, return for rework or reopening."""
         if lead_unit:
             self.lead_unit = lead_unit
-        due = due_date_for(
-            self.source,
-            self.complexity,
-            named_date or (self.requested_due_date if self.original_due_date is None else None),
-            start,
-            calendar,
-            limits,
-        )
+        if self.source in RECEIPT_SOURCES and self.original_due_date is None:
+            start = min(start, self.received_on)  # 接诉即办: counted from receipt
+        due = due_date_for(self.source, self.complexity, named_date, start, calendar, limits)
         self._set(due, start, calendar, extension=False, at=at)
 
     def extend(self, new_date: date, granted_on: date, calendar: WorkingCalendar, at: datetime):
@@ -107,6 +110,10 @@ class Clock(Aggregate):
             min(start, due.due_date), due.due_date
         )
         basis = due.basis if official else f"{due.basis}; counted without the official schedule"
+        span = calendar.working_days_between(start, due.due_date)
+        co_unit_due = (
+            calendar.add_working_days(start, (span + 1) // 2) if span > 1 else due.due_date
+        )
         self._deadline_set(
             due_date=due.due_date,
             due_at=end_of_business_day(due.due_date),
@@ -116,6 +123,7 @@ class Clock(Aggregate):
             extension=extension,
             period=due.period,
             period_start=start,
+            co_unit_due_date=co_unit_due,
             actor=SYSTEM,
             at=at,
         )
@@ -214,6 +222,7 @@ class Clock(Aggregate):
         period_start: date,
         actor: dict[str, Any],
         at: datetime,
+        co_unit_due_date: date | None = None,
     ) -> None:
         self.due_date = due_date
         self.due_at = due_at

@@ -24,6 +24,8 @@ ESCALATION_ACTIONS = {
     "circulate_criticism": "通报批评",
     "work_interview": "工作约谈",
 }
+# 接诉即办: for these the clock starts when the complaint is received, not when it is assigned.
+RECEIPT_SOURCES = ("netizen", "hotline", "petition")
 PERIOD_KINDS = (
     "working_days",
     "months",
@@ -59,6 +61,7 @@ class TimeLimits:
     default_complexity: str
     reminder_working_days_before: int
     escalation: tuple[EscalationStep, ...]
+    return_window_working_days: int = 3
 
     @classmethod
     def from_dict(cls, data: Any) -> TimeLimits:
@@ -69,6 +72,7 @@ class TimeLimits:
             "sources",
             "default_complexity",
             "reminder_working_days_before",
+            "return_window_working_days",
             "escalation",
         }
         if unknown:
@@ -93,6 +97,9 @@ class TimeLimits:
                 "reminder_working_days_before", data.get("reminder_working_days_before")
             ),
             escalation=_escalation(data.get("escalation")),
+            return_window_working_days=_positive(
+                "return_window_working_days", data.get("return_window_working_days", 3)
+            ),
         )
 
     @classmethod
@@ -111,6 +118,7 @@ class TimeLimits:
             "sources": {name: period(p) for name, p in self.sources.items()},
             "default_complexity": self.default_complexity,
             "reminder_working_days_before": self.reminder_working_days_before,
+            "return_window_working_days": self.return_window_working_days,
             "escalation": [
                 {"after_working_days": s.after_working_days, "action": s.action}
                 for s in self.escalation

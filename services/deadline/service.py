@@ -53,6 +53,10 @@ class DeadlineService:
         )
 
     @rpc
+    def return_window_end(self, assigned_on: str) -> str:
+        return self.runtime.app.return_window_end(date.fromisoformat(assigned_on)).isoformat()
+
+    @rpc
     def time_limits(self) -> dict[str, Any]:
         return self.runtime.app.policy_view()
 

@@ -10,8 +10,9 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.deadline.calendar import business_date
-from services.intake.domain import Submission, check_submission, submission_id
+from services.intake.domain import Submission, check_submission, group_for, submission_id
 from services.kernel.clock import Clock
+from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication
 
 
@@ -33,6 +34,7 @@ class Intake(LedgerApplication):
         due_date: date | None = None,
         complexity: str | None = None,
         issued_by: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Returns {"item_id", "created"}; a repeat of a known external reference returns
         the first item and creates nothing."""
@@ -52,6 +54,8 @@ class Intake(LedgerApplication):
             issued_by=issued_by,
             actor=actor,
             at=now,
+            details=details or {},
+            group=group_for(source, details or {}),
         )
         try:
             self.save(submission)
@@ -59,6 +63,69 @@ class Intake(LedgerApplication):
             # A concurrent registration of the same reference won the race.
             return {"item_id": str(item_id), "created": False}
         return {"item_id": str(item_id), "created": True}
+
+    def register_batch(
+        self, commands: list[dict[str, Any]], actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """An imported list: all rows or none, each row at most once ever (by external_ref).
+
+        Returns {"created": [...], "existing": [...]} or, without saving anything,
+        {"errors": [{"row": i, "message": ...}]} for rows the plan's rules refuse.
+        """
+        now = self.clock.now()
+        today = business_date(now)
+        created, existing, errors, new = [], [], [], []
+        for row, command in enumerate(commands):
+            ref = command.get("external_ref")
+            if not ref:
+                errors.append({"row": row, "message": "缺少编号，无法防止重复导入"})
+                continue
+            item_id = submission_id(command["source"], ref)
+            if self._exists(item_id):
+                existing.append(str(item_id))
+                continue
+            due = command.get("due_date")
+            try:
+                check_submission(
+                    command["source"],
+                    command.get("complexity"),
+                    date.fromisoformat(due) if due else None,
+                    today,
+                )
+            except Refused as e:
+                errors.append({"row": row, "message": e.message_zh})
+                continue
+            details = command.get("details") or {}
+            new.append(
+                Submission(
+                    id=item_id,
+                    source=command["source"],
+                    title=command["title"],
+                    content=command["content"],
+                    external_ref=ref,
+                    due_date=date.fromisoformat(due) if due else None,
+                    complexity=command.get("complexity"),
+                    issued_by=command.get("issued_by"),
+                    actor=actor,
+                    at=now,
+                    details=details,
+                    group=group_for(command["source"], details),
+                )
+            )
+            created.append(str(item_id))
+        if errors:
+            return {"errors": errors}
+        if new:
+            try:
+                self.save(*new)  # one transaction: the whole list or nothing
+            except IntegrityError:
+                raise Refused(
+                    "import_conflict",
+                    "同一名单正在被另一次导入处理，请稍后重试",
+                    "the same list is being imported concurrently; retry",
+                    409,
+                ) from None
+        return {"created": created, "existing": existing}
 
     def _exists(self, item_id: UUID) -> bool:
         try:

@@ -36,6 +36,19 @@ def check_submission(
     check_not_past(due_date, today)
 
 
+def group_for(source: str, details: dict[str, Any]) -> str | None:
+    """Items that belong together: one meeting's decisions, one year's report tasks, …"""
+    if source == "meeting":
+        return f"meeting:{details['meeting_name']}:{details['meeting_date']}"
+    if source == "decision":
+        return f"decision:{details['decision_name']}"
+    if source == "work_report":
+        return f"work_report:{details['year']}"
+    if source == "proposal":
+        return f"proposal:{details['session_year']}:{details['kind']}"
+    return None
+
+
 class Submission(Aggregate):
     @event("ItemReceived")
     def __init__(
@@ -50,8 +63,12 @@ class Submission(Aggregate):
         issued_by: str | None,
         actor: dict[str, Any],
         at: datetime,
+        details: dict[str, Any] | None = None,
+        group: str | None = None,
     ) -> None:
         self.source = source
+        self.details = details or {}
+        self.group = group
         self.title = title
         self.content = content
         self.external_ref = external_ref

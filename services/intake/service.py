@@ -33,8 +33,13 @@ class IntakeService:
             due_date=date.fromisoformat(due) if due else None,
             complexity=command.get("complexity"),
             issued_by=command.get("issued_by"),
+            details=command.get("details") or {},
             actor=actor,
         )
+
+    @rpc
+    def register_batch(self, commands: list[dict[str, Any]], actor: dict[str, Any]) -> dict:
+        return self.runtime.app.register_batch(commands, actor)
 
     @rpc
     def verify_ledger(self) -> list[dict[str, object]]:

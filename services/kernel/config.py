@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -22,6 +23,7 @@ class Settings:
     deadline_scan_seconds: float
     read_wait_seconds: float
     metrics_port: int
+    evidence_dir: Path
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -45,6 +47,7 @@ class Settings:
             deadline_scan_seconds=float(e.get("DEADLINE_SCAN_SECONDS", "5")),
             read_wait_seconds=float(e.get("READ_WAIT_SECONDS", "5")),
             metrics_port=int(e.get("METRICS_PORT", "0")),
+            evidence_dir=Path(e.get("EVIDENCE_DIR", "var/evidence")),
         )
 
     @property

@@ -45,6 +45,16 @@ class Contract(BaseModel):
     schema_version: int = 1
 
 
+class EvidenceFile(BaseModel):
+    """A file attached to an answer, named by its SM3 content hash."""
+
+    model_config = ConfigDict(extra="forbid")
+    sha: str = Field(pattern=r"^[0-9a-f]{64}$")
+    name: str
+    size: int = Field(ge=0)
+    content_type: str
+
+
 class ItemReceived(Contract):
     source: Source
     title: str
@@ -53,6 +63,8 @@ class ItemReceived(Contract):
     due_date: date | None = None
     complexity: Complexity | None = None
     issued_by: str | None = None
+    details: dict[str, Any] | None = None
+    group: str | None = None
 
 
 class Assigned(Contract):
@@ -60,6 +72,59 @@ class Assigned(Contract):
     co_units: list[str]
     due_date: date | None = None
     assigned_on: date
+    notice_number: str | None = None
+    return_by: date | None = None
+
+
+class Reassigned(Contract):
+    lead_unit: str
+    co_units: list[str]
+    due_date: date | None = None
+    assigned_on: date
+    notice_number: str
+    return_by: date
+    previous_lead_unit: str | None = None
+
+
+class ReturnedByUnit(Contract):
+    unit: str
+    reason: str
+
+
+class ProgressReported(Contract):
+    unit: str
+    content: str
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+    period: str | None = None
+
+
+class CoUnitOpinionSubmitted(Contract):
+    unit: str
+    content: str
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+
+
+class IndicatorReported(Contract):
+    month: str
+    value: float
+    target: float
+    gap: float
+
+
+class SatisfactionRecorded(Contract):
+    verdict: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    comment: str
+
+
+class Reopened(Contract):
+    reason: str
+    due_date: date | None = None
+    reopened_on: date
+
+
+class ReportedBack(Contract):
+    recipient: str
+    answer: str
 
 
 class Acknowledged(Contract):
@@ -72,6 +137,8 @@ class FeedbackSubmitted(Contract):
     due_date: date | None = None
     original_due_date: date | None = None
     on_time: bool | None = None
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+    reply_class: Literal["A", "B", "C", "D"] | None = None
 
 
 class FeedbackAccepted(Contract):
@@ -124,6 +191,7 @@ class DeadlineSet(Contract):
     extension: bool = False
     period: str | None = None
     period_start: date | None = None
+    co_unit_due_date: date | None = None
 
 
 class ReminderIssued(Contract):
@@ -173,6 +241,14 @@ CONTRACTS: dict[str, type[Contract]] = {
     for c in (
         ItemReceived,
         Assigned,
+        Reassigned,
+        ReturnedByUnit,
+        ProgressReported,
+        CoUnitOpinionSubmitted,
+        IndicatorReported,
+        SatisfactionRecorded,
+        Reopened,
+        ReportedBack,
         Acknowledged,
         FeedbackSubmitted,
         FeedbackAccepted,

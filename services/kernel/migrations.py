@@ -226,12 +226,35 @@ def _reminders_escalation_extensions(conn: psycopg.Connection, settings: Setting
     )
 
 
+def _sources_and_answers(conn: psycopg.Connection, settings: Settings) -> None:
+    conn.execute(
+        "ALTER TABLE reporting.items"
+        " ADD COLUMN notice_number text,"
+        " ADD COLUMN group_key text,"
+        " ADD COLUMN details jsonb NOT NULL DEFAULT '{}',"
+        " ADD COLUMN answer text,"
+        " ADD COLUMN reported_to text,"
+        " ADD COLUMN reply_class text,"
+        " ADD COLUMN satisfaction text,"
+        " ADD COLUMN reopened boolean NOT NULL DEFAULT false,"
+        " ADD COLUMN progress_reports integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN co_unit_opinions integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN co_unit_due_date date,"
+        " ADD COLUMN return_by date,"
+        " ADD COLUMN indicator_month text,"
+        " ADD COLUMN indicator_value double precision,"
+        " ADD COLUMN indicator_gap double precision"
+    )
+    conn.execute("CREATE INDEX items_group_key ON reporting.items (group_key)")
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "roles and schemas", _roles_and_schemas),
     (2, "append-only chained event stores", _event_stores),
     (3, "deadline due index", _deadline_index),
     (4, "reference data, read models, users, manual clock", _reference_and_read_models),
     (5, "reminders, escalation and extensions", _reminders_escalation_extensions),
+    (6, "every source's details, answers and satisfaction", _sources_and_answers),
 ]
 
 

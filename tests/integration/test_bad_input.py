@@ -79,7 +79,17 @@ def test_a_due_date_in_the_past_is_refused(supervisor: Client):
     assert supervisor.item(item["id"])["status"] == "registered"
     registered = supervisor.post(
         "/api/v1/items",
-        {"source": "meeting", "title": "会议", "content": "x", "due_date": "2026-10-01"},
+        {
+            "source": "meeting",
+            "title": "会议",
+            "content": "x",
+            "due_date": "2026-10-01",
+            "details": {
+                "meeting_name": "县政府常务会议",
+                "meeting_date": "2026-09-20",
+                "decision_number": "2026-18-3",
+            },
+        },
     )
     assert registered.status_code == 422
 

@@ -117,10 +117,13 @@ def test_an_extension_on_a_closed_item_is_refused(supervisor: Client, handler_fa
 
 def test_month_end_and_leap_year_through_the_gateway(supervisor: Client):
     supervisor.set_clock("2026-08-31T10:00:00+08:00")
-    proposal = supervisor.register(source="proposal", title="月末交办的建议")
+    details = {"session_year": 2026, "number": "M-1", "author": "王代表", "kind": "suggestion"}
+    proposal = supervisor.register(source="proposal", title="月末交办的建议", details=details)
     assert supervisor.assign(proposal["id"], "education")["due_date"] == "2027-03-01"
     supervisor.set_clock("2027-08-29T10:00:00+08:00")
-    leap = supervisor.register(source="proposal", title="闰年")
+    leap = supervisor.register(
+        source="proposal", title="闰年", details={**details, "session_year": 2027}
+    )
     assert supervisor.assign(leap["id"], "health")["due_date"] == "2028-02-29"
 
 

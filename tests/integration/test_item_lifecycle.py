@@ -58,9 +58,10 @@ def test_an_instruction_goes_from_registration_to_closing(supervisor: Client, ha
         "DeadlineSet",
         "FeedbackSubmitted",
         "FeedbackAccepted",
+        "ReportedBack",
         "Closed",
     ]
-    assert [e["version"] for e in history] == list(range(1, 11))
+    assert [e["version"] for e in history] == list(range(1, 12))
     assert history[3]["actor"] == {"user": "handler-water", "role": "handler", "unit": "water"}
     assert all(len(e["hash"]) == 64 for e in history)
     assert len({e["hash"] for e in history}) == len(history)
@@ -77,9 +78,10 @@ def test_a_finding_is_crossed_off_when_its_rectification_is_accepted(
     park.post(f"/api/v1/items/{item['id']}/acknowledge")
     park.post(f"/api/v1/items/{item['id']}/feedback", {"content": "已修复"})
     supervisor.post(f"/api/v1/items/{item['id']}/review", {"decision": "accept", "comment": "销号"})
-    assert event_types(supervisor.history(item["id"]))[-3:] == [
+    assert event_types(supervisor.history(item["id"]))[-4:] == [
         "FeedbackAccepted",
         "Rectified",
+        "ReportedBack",
         "Closed",
     ]
 

@@ -31,7 +31,7 @@ def started(source: str, start: str, complexity: str | None = None, named=None) 
         actor=OFFICE,
         at=shanghai(start),
     )
-    clock.start(None, date.fromisoformat(start), "water", CALENDAR, LIMITS, shanghai(start))
+    clock.start(named, date.fromisoformat(start), "water", CALENDAR, LIMITS, shanghai(start))
     return clock
 
 

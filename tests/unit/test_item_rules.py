@@ -33,7 +33,7 @@ def new_item(source: str = "instruction") -> Item:
 
 def assigned_item(source: str = "instruction") -> Item:
     item = new_item(source)
-    item.assign("water", ["xihe"], None, TODAY, OFFICE, AT)
+    item.assign("water", ["xihe"], None, "督转〔2026〕1号", date(2026, 10, 9), TODAY, OFFICE, AT)
     return item
 
 
@@ -67,7 +67,7 @@ def test_a_return_needs_a_reason_and_restarts_the_work():
 
 def test_the_lead_unit_cannot_also_be_a_co_unit():
     with pytest.raises(Refused):
-        new_item().assign("water", ["water"], None, TODAY, OFFICE, AT)
+        new_item().assign("water", ["water"], None, "督转〔2026〕1号", TODAY, TODAY, OFFICE, AT)
 
 
 def test_overdue_is_recorded_once_per_due_date():
@@ -102,4 +102,4 @@ def test_accepting_a_findings_rectification_crosses_it_off():
     item.submit_feedback("fixed", WATER, AT)
     item.accept("ok", OFFICE, AT)
     names = [type(e).__name__ for e in item.collect_events()]
-    assert names[-3:] == ["FeedbackAccepted", "Rectified", "Closed"]
+    assert names[-4:] == ["FeedbackAccepted", "Rectified", "ReportedBack", "Closed"]
