@@ -16,7 +16,7 @@ from nameko.exceptions import RpcTimeout
 from pydantic import BaseModel, ValidationError
 
 from gateway.auth import Principal, authenticate, issue_token, principal_from_token
-from gateway.evidence import LocalEvidenceStore
+from gateway.evidence import evidence_store
 from gateway.imports import ImportRejected, proposal_commands, validated, work_report_commands
 from gateway.readmodel import ReadModel
 from gateway.rpc import Services
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
     services = Services(settings.amqp_uri)
     reads = ReadModel(conninfo, settings.read_wait_seconds)
-    files = LocalEvidenceStore(settings.evidence_dir)
+    files = evidence_store(settings.evidence_store, settings.evidence_dir)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,25 +68,19 @@ def sniff(data: bytes) -> str:
     return mime
 
 
-class LocalEvidenceStore:
-    """A folder of files named by content hash (the default store)."""
+class EvidenceStore(ABC):
+    """Files named by content hash; where the bytes live is the subclass's business."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    @abstractmethod
+    def _read(self, sha: str) -> bytes | None: ...
 
-    def _path(self, sha: str) -> Path:
-        return self.root / sha[:2] / sha
+    @abstractmethod
+    def _write(self, sha: str, data: bytes, content_type: str) -> None: ...
 
     def put(self, data: bytes, name: str) -> StoredFile:
         content_type = sniff(data)
         sha = sm3(data).hex()
-        path = self._path(sha)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # write then rename, so a reader never sees half a file
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-                tmp.write(data)
-            os.replace(tmp.name, path)
+        self._write(sha, data, content_type)
         return StoredFile(sha, name, len(data), content_type)
 
     def describe(self, sha: str, name: str) -> StoredFile:
@@ -94,10 +89,9 @@ class LocalEvidenceStore:
         return StoredFile(sha, name, len(data), sniff(data))
 
     def get(self, sha: str) -> bytes:
-        path = self._path(sha)
-        if not path.is_file():
+        data = self._read(sha)
+        if data is None:
             raise Refused("file_not_found", "文件不存在", "file not found", 404)
-        data = path.read_bytes()
         if sm3(data).hex() != sha:
             raise Refused(
                 "file_tampered",
@@ -106,3 +100,61 @@ class LocalEvidenceStore:
                 409,
             )
         return data
+
+
+class LocalEvidenceStore(EvidenceStore):
+    """A folder of files named by content hash (the default store)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def _read(self, sha: str) -> bytes | None:
+        path = self.path(sha)
+        return path.read_bytes() if path.is_file() else None
+
+    def _write(self, sha: str, data: bytes, content_type: str) -> None:
+        path = self.path(sha)
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename, so a reader never sees half a file
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+            tmp.write(data)
+        os.replace(tmp.name, path)
+
+
+class S3EvidenceStore(EvidenceStore):
+    """A bucket of an S3-compatible object store (MinIO, a cloud's object storage)."""
+
+    def __init__(self, bucket: str, endpoint_url: str | None) -> None:
+        import boto3
+        from botocore.exceptions import ClientError
+
+        self._client = boto3.client("s3", endpoint_url=endpoint_url)
+        self._missing = ClientError
+        self.bucket = bucket
+
+    def _read(self, sha: str) -> bytes | None:
+        try:
+            return self._client.get_object(Bucket=self.bucket, Key=f"{sha[:2]}/{sha}")[
+                "Body"
+            ].read()
+        except self._missing:
+            return None
+
+    def _write(self, sha: str, data: bytes, content_type: str) -> None:
+        self._client.put_object(
+            Bucket=self.bucket, Key=f"{sha[:2]}/{sha}", Body=data, ContentType=content_type
+        )
+
+
+def evidence_store(url: str, local_dir: Path) -> EvidenceStore:
+    """`s3://bucket` (endpoint from S3_ENDPOINT_URL) or, by default, the local folder."""
+    if url.startswith("s3://"):
+        return S3EvidenceStore(
+            url.removeprefix("s3://").strip("/"), os.environ.get("S3_ENDPOINT_URL")
+        )
+    return LocalEvidenceStore(local_dir)

@@ -24,6 +24,7 @@ class Settings:
     read_wait_seconds: float
     metrics_port: int
     evidence_dir: Path
+    evidence_store: str
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -48,6 +49,7 @@ class Settings:
             read_wait_seconds=float(e.get("READ_WAIT_SECONDS", "5")),
             metrics_port=int(e.get("METRICS_PORT", "0")),
             evidence_dir=Path(e.get("EVIDENCE_DIR", "var/evidence")),
+            evidence_store=e.get("EVIDENCE_STORE", "local"),
         )
 
     @property

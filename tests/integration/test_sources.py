@@ -11,6 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from deploy.stack import Stack
+from gateway.evidence import LocalEvidenceStore
 from tests.client import Client, eventually, unique_ref
 
 pytestmark = pytest.mark.integration
@@ -113,7 +114,7 @@ def test_a_tampered_evidence_file_is_detected(stack: Stack, handler_factory):
     stored = water.session.post(
         f"{stack.gateway_url}/api/v1/files", files={"file": ("x.png", PNG)}, timeout=30
     ).json()
-    path = Path(stack.settings.evidence_dir) / stored["sha"][:2] / stored["sha"]
+    path = LocalEvidenceStore(Path(stack.settings.evidence_dir)).path(stored["sha"])
     path.write_bytes(PNG + b"tampered")
     assert water.get(f"/api/v1/files/{stored['sha']}").status_code == 409
     path.write_bytes(PNG)
