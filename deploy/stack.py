@@ -82,10 +82,11 @@ class Stack:
                 sys.executable,
                 "-m",
                 "gunicorn",
+                # one worker (threads share its metrics registry); scale with replicas
                 "--workers",
-                "2",
+                "1",
                 "--threads",
-                "8",
+                "16",
                 "--bind",
                 f"127.0.0.1:{self.settings.gateway_port}",
                 "--graceful-timeout",

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from flask import Flask, Response, g, jsonify, request
 from kombu import Connection
 from nameko.exceptions import RpcTimeout
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
 from gateway.auth import Principal, authenticate, issue_token, principal_from_token
@@ -40,6 +42,7 @@ from gateway.schemas import (
     TokenRequest,
     field_errors,
 )
+from services.kernel import logs, metrics
 from services.kernel.clock import ManualClock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import Refused
@@ -71,12 +74,35 @@ def body() -> Any:
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    logs.configure("gateway")
     conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
     services = Services(settings.amqp_uri)
     reads = ReadModel(conninfo, settings.read_wait_seconds)
     files = evidence_store(settings.evidence_store, settings.evidence_dir)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    @app.before_request
+    def begin() -> None:
+        g.started = time.perf_counter()
+        cid = request.headers.get("X-Correlation-ID", "")
+        logs.correlation_id.set(cid if re.fullmatch(r"[\w.-]{1,64}", cid) else uuid4().hex)
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        route = request.url_rule.rule if request.url_rule else "unmatched"
+        metrics.HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        metrics.HTTP_SECONDS.labels(request.method, route).observe(
+            time.perf_counter() - g.get("started", time.perf_counter())
+        )
+        response.headers["X-Correlation-ID"] = logs.correlation_id.get() or ""
+        level = logging.ERROR if response.status_code >= 500 else logging.INFO
+        log.log(level, "%s %s %s", request.method, request.path, response.status_code)
+        return response
+
+    @app.get("/metrics")
+    def prometheus() -> Any:
+        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     def requires(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -102,7 +128,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     def actor() -> dict[str, Any]:
         principal: Principal = g.principal
-        return principal.actor()
+        return {**principal.actor(), "correlation_id": logs.correlation_id.get()}
 
     @app.errorhandler(BadRequest)
     def bad_request(e: BadRequest) -> Any:

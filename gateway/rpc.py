@@ -9,6 +9,7 @@ from typing import Any
 from nameko.standalone.rpc import ClusterRpcProxy
 
 import services.kernel.shell  # noqa: F401 - registers refusals so they cross RPC as themselves
+from services.kernel import logs
 
 RPC_TIMEOUT_SECONDS = 15
 
@@ -26,8 +27,11 @@ class Services:
         return proxy
 
     def call(self, service: str, method: str, *args: Any) -> Any:
+        proxy = self._proxy()
+        # travels as a message header; the service's logs and events carry it on
+        self._local.runner._worker_ctx.data["correlation_id"] = logs.correlation_id.get()
         try:
-            return getattr(getattr(self._proxy(), service), method)(*args)
+            return getattr(getattr(proxy, service), method)(*args)
         except (ConnectionError, OSError):
             self.reset()
             raise

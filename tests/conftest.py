@@ -40,7 +40,7 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         DATABASE_ADMIN_URL=f"postgresql://postgres@127.0.0.1:5432/{run_id}",
         AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{run_id}",
         GATEWAY_PORT=str(free_port()),
-        METRICS_BASE_PORT=str(random.randrange(20000, 50000, 100)),
+        METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),  # below ephemeral ports
         CLOCK="manual",
         BUS_DELIVERY_LIMIT="4",
         BUS_RETRY_BACKOFF_SECONDS="0.05",

@@ -283,6 +283,7 @@ class Assignment(LedgerApplication):
 
     def react(self, envelope: Envelope) -> Reaction:
         contract = envelope.contract()
+        system = {**SYSTEM_ACTORS["deadline"], "correlation_id": envelope.correlation_id}
         if envelope.origin == "intake" and isinstance(contract, ItemReceived):
             try:
                 self.repository.get(envelope.item_id)
@@ -307,13 +308,11 @@ class Assignment(LedgerApplication):
         if envelope.origin == "deadline" and isinstance(contract, DeadlineSet):
             item = self.item(envelope.item_id)
             fields = contract.model_dump(exclude={"schema_version"})
-            item.record_deadline(fields, SYSTEM_ACTORS["deadline"], envelope.occurred_at)
+            item.record_deadline(fields, system, envelope.occurred_at)
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, ReminderIssued):
             item = self.item(envelope.item_id)
-            item.record_reminder(
-                contract.kind, contract.due_date, SYSTEM_ACTORS["deadline"], envelope.occurred_at
-            )
+            item.record_reminder(contract.kind, contract.due_date, system, envelope.occurred_at)
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, Escalated):
             item = self.item(envelope.item_id)
@@ -322,13 +321,13 @@ class Assignment(LedgerApplication):
                 contract.action,
                 contract.due_date,
                 contract.overdue_working_days,
-                SYSTEM_ACTORS["deadline"],
+                system,
                 envelope.occurred_at,
             )
             return Reaction([item])
         if envelope.origin == "deadline" and isinstance(contract, Overdue):
             item = self.item(envelope.item_id)
-            item.record_overdue(contract.due_date, SYSTEM_ACTORS["deadline"], envelope.occurred_at)
+            item.record_overdue(contract.due_date, system, envelope.occurred_at)
             return Reaction([item])
         return Reaction()
 

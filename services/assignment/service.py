@@ -31,8 +31,8 @@ class AssignmentService:
     deadline = RpcProxy("deadline")
 
     @event_consumer("assignment")
-    def on_event(self, envelope: Envelope) -> None:
-        consume(self.runtime.app, envelope, self.runtime.app.react)
+    def on_event(self, envelope: Envelope) -> str:
+        return consume(self.runtime.app, envelope, self.runtime.app.react)
 
     @rpc
     def get_item(self, item_id: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 
 from services.deadline.calendar import WorkingCalendar, YearSchedule
-from services.deadline.domain import CalendarSchedules, Clock, TimeLimitPolicy
+from services.deadline.domain import SYSTEM, CalendarSchedules, Clock, TimeLimitPolicy
 from services.deadline.policy import TimeLimits, check_named_date, check_working_day
 from services.kernel.clock import Clock as TimeSource
 from services.kernel.consumer import Reaction
@@ -156,6 +156,7 @@ class Deadline(LedgerApplication):
         contract = envelope.contract()
         now = self.time.now()
         calendar, limits = self.calendar(), self.limits()
+        actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
         if isinstance(contract, ItemReceived):
             clock = Clock(
                 id=envelope.item_id,
@@ -176,22 +177,29 @@ class Deadline(LedgerApplication):
                     calendar,
                     limits,
                     now,
+                    actor,
                 )
             elif isinstance(contract, Reassigned):
                 named = contract.due_date or clock.requested_due_date
-                clock.start(named, contract.assigned_on, contract.lead_unit, calendar, limits, now)
+                clock.start(
+                    named, contract.assigned_on, contract.lead_unit, calendar, limits, now, actor
+                )
             elif isinstance(contract, FeedbackReturned):
-                clock.start(contract.due_date, contract.returned_on, None, calendar, limits, now)
+                clock.start(
+                    contract.due_date, contract.returned_on, None, calendar, limits, now, actor
+                )
             elif isinstance(contract, Reopened):
-                clock.start(contract.due_date, contract.reopened_on, None, calendar, limits, now)
+                clock.start(
+                    contract.due_date, contract.reopened_on, None, calendar, limits, now, actor
+                )
             elif isinstance(contract, ReturnedByUnit):
-                clock.stop("returned by the unit", now)
+                clock.stop("returned by the unit", now, actor)
             elif isinstance(contract, ExtensionGranted):
-                clock.extend(contract.due_date, contract.granted_on, calendar, now)
+                clock.extend(contract.due_date, contract.granted_on, calendar, now, actor)
             elif isinstance(contract, FeedbackSubmitted):
-                clock.stop("feedback submitted", now)
+                clock.stop("feedback submitted", now, actor)
             elif isinstance(contract, Closed | Rectified):
-                clock.stop("closed", now)
+                clock.stop("closed", now, actor)
             else:
                 return Reaction()
         return Reaction([clock], next_action_index(clock, calendar, limits))

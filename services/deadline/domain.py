@@ -76,6 +76,7 @@ class Clock(Aggregate):
         calendar: WorkingCalendar,
         limits: TimeLimits,
         at: datetime,
+        actor: dict[str, Any] = SYSTEM,
     ) -> None:
         """(Re)start on assignment, reassignment, return for rework or reopening."""
         if lead_unit:
@@ -83,10 +84,18 @@ class Clock(Aggregate):
         if self.source in RECEIPT_SOURCES and self.original_due_date is None:
             start = min(start, self.received_on)  # 接诉即办: counted from receipt
         due = due_date_for(self.source, self.complexity, named_date, start, calendar, limits)
-        self._set(due, start, calendar, extension=False, at=at)
+        self._set(due, start, calendar, False, at, actor)
 
-    def extend(self, new_date: date, granted_on: date, calendar: WorkingCalendar, at: datetime):
-        self._set(DueDate(new_date, "extension granted", "named"), granted_on, calendar, True, at)
+    def extend(
+        self,
+        new_date: date,
+        granted_on: date,
+        calendar: WorkingCalendar,
+        at: datetime,
+        actor: dict[str, Any] = SYSTEM,
+    ) -> None:
+        due = DueDate(new_date, "extension granted", "named")
+        self._set(due, granted_on, calendar, True, at, actor)
 
     def recount(self, calendar: WorkingCalendar, at: datetime) -> bool:
         """Counts the current period again on a new calendar; returns whether it moved."""
@@ -96,15 +105,21 @@ class Clock(Aggregate):
         if due.due_date == self.due_date:
             return False
         due = DueDate(due.due_date, f"{due.basis}; recounted on the loaded schedule", due.period)
-        self._set(due, self.period_start, calendar, extension=False, at=at)
+        self._set(due, self.period_start, calendar, False, at, SYSTEM)
         return True
 
-    def stop(self, reason: str, at: datetime) -> None:
+    def stop(self, reason: str, at: datetime, actor: dict[str, Any] = SYSTEM) -> None:
         if self.running:
-            self._clock_stopped(reason=reason, actor=SYSTEM, at=at)
+            self._clock_stopped(reason=reason, actor=actor, at=at)
 
     def _set(
-        self, due: DueDate, start: date, calendar: WorkingCalendar, extension: bool, at: datetime
+        self,
+        due: DueDate,
+        start: date,
+        calendar: WorkingCalendar,
+        extension: bool,
+        at: datetime,
+        actor: dict[str, Any],
     ) -> None:
         official = not calendar.years_without_official_schedule(
             min(start, due.due_date), due.due_date
@@ -124,7 +139,7 @@ class Clock(Aggregate):
             period=due.period,
             period_start=start,
             co_unit_due_date=co_unit_due,
-            actor=SYSTEM,
+            actor=actor,
             at=at,
         )
 

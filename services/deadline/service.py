@@ -34,8 +34,8 @@ class DeadlineService:
     runtime = Runtime(build, origin="deadline")
 
     @event_consumer("deadline")
-    def on_event(self, envelope: Envelope) -> None:
-        consume(self.runtime.app, envelope, self.runtime.app.react)
+    def on_event(self, envelope: Envelope) -> str:
+        return consume(self.runtime.app, envelope, self.runtime.app.react)
 
     @timer(interval=SETTINGS.deadline_scan_seconds)
     def scan_periodically(self) -> None:

@@ -38,6 +38,7 @@ class Actor(BaseModel):
     user: str
     role: str
     unit: str | None = None
+    correlation_id: str | None = None  # the request (or scan) that caused the event
 
 
 class Contract(BaseModel):
@@ -318,6 +319,6 @@ def envelope_for(origin: str, position: int, domain_event: Any) -> Envelope | No
         stream_version=domain_event.originator_version,
         occurred_at=domain_event.at,
         actor=Actor.model_validate(domain_event.actor),
-        correlation_id=getattr(domain_event, "correlation_id", None),
+        correlation_id=domain_event.actor.get("correlation_id"),
         data=data,
     )

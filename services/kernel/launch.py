@@ -17,20 +17,17 @@ import eventlet
 eventlet.monkey_patch()
 
 import importlib  # noqa: E402
-import logging  # noqa: E402
 
 from nameko.cli.run import run  # noqa: E402
 
+from services.kernel import logs  # noqa: E402
 from services.kernel.config import Settings  # noqa: E402
 
 
 def main() -> None:
     module_name, _, class_name = sys.argv[1].partition(":")
     service_cls = getattr(importlib.import_module(module_name), class_name)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
+    logs.configure(service_cls.name)
     settings = Settings.from_env()
     run([service_cls], {"AMQP_URI": settings.amqp_uri, "max_workers": 10})
 

@@ -14,6 +14,7 @@ import psycopg
 from kombu import Connection, Producer
 from psycopg import sql
 
+from services.kernel import metrics
 from services.kernel.contracts import Envelope, envelope_for
 from services.kernel.store import LedgerApplication
 from services.kernel.topology import EVENTS, declare_all
@@ -104,6 +105,7 @@ class OutboxRelay:
             message_id=str(envelope.event_id),
             headers={"correlation_id": envelope.correlation_id or ""},
         )
+        metrics.EVENTS_PUBLISHED.labels(envelope.origin, envelope.type).inc()
 
     def run_once(self) -> int:
         """Publish the next batch; returns how many notifications were passed."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -17,9 +18,10 @@ from eventlet.queue import Empty, LightQueue
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
+from nameko.rpc import Rpc
 from pydantic import ValidationError
 
-from services.kernel import metrics
+from services.kernel import logs, metrics, ops
 from services.kernel.clock import Clock, clock_from_settings
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.contracts import Envelope
@@ -41,9 +43,16 @@ AppFactory = Callable[[Settings, Clock], LedgerApplication]
 class Runtime(DependencyProvider):
     """One application per service process, its clock, and its outbox relay."""
 
-    def __init__(self, build: AppFactory, origin: str) -> None:
+    def __init__(
+        self,
+        build: AppFactory,
+        origin: str,
+        observe: Callable[[Any], None] | None = None,
+    ) -> None:
         self._build = build
         self.origin = origin
+        self._observe = observe
+        self._started: dict[Any, float] = {}
 
     def setup(self) -> None:
         self.settings = Settings.from_env()
@@ -71,8 +80,47 @@ class Runtime(DependencyProvider):
             self._wake.get(timeout=self.settings.relay_interval_seconds)
 
     def start(self) -> None:
-        metrics.serve(self.settings.metrics_port)
+        ops.serve(self.settings)
         self.container.spawn_managed_thread(self._relay_forever)
+        self.container.spawn_managed_thread(self._observe_forever)
+
+    def _observe_forever(self) -> None:
+        """Refreshes the gauges operations watches; never lets a failure stop the process."""
+        while self._running:
+            try:
+                metrics.OUTBOX_LAG.labels(self.origin).set(self.relay.lag())
+                ops.queue_depths(self.settings.amqp_uri)
+                if self._observe is not None:
+                    self._observe(self.app)
+            except Exception:
+                log.warning("refreshing gauges of %s failed", self.origin, exc_info=True)
+            eventlet.sleep(self.settings.metrics_refresh_seconds)
+
+    def worker_setup(self, worker_ctx: Any) -> None:
+        self._started[worker_ctx] = time.perf_counter()
+        logs.correlation_id.set(worker_ctx.data.get("correlation_id") or worker_ctx.call_id)
+
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
+        started = self._started.pop(worker_ctx, None)
+        if started is None:
+            return
+        elapsed = time.perf_counter() - started
+        service = self.container.service_name
+        entrypoint = worker_ctx.entrypoint
+        if isinstance(entrypoint, EventConsumer):
+            name = f"{worker_ctx.args[0].origin}.{worker_ctx.args[0].type}"
+            outcome = "retried" if exc_info else str(result or "applied")
+            metrics.HANDLER_SECONDS.labels(service, worker_ctx.args[0].type, outcome).observe(
+                elapsed
+            )
+            metrics.EVENTS_CONSUMED.labels(service, worker_ctx.args[0].type, outcome).inc()
+        elif isinstance(entrypoint, Rpc):
+            name = entrypoint.method_name
+            outcome = "error" if exc_info else "ok"
+            metrics.RPC_SECONDS.labels(service, name, outcome).observe(elapsed)
+        else:
+            return
+        log.info("%s %s %s in %.1f ms", type(entrypoint).__name__, name, outcome, elapsed * 1e3)
 
     def stop(self) -> None:
         self._running = False

@@ -11,6 +11,16 @@ from services.reporting.projections import item_row
 class Reporting(LedgerApplication):
     name = "reporting"
 
+    def open_and_overdue(self) -> list[tuple[str, int, int]]:
+        """(source, open items, overdue open items) for every source with items."""
+        with self.ledger.datastore.get_connection() as conn:
+            rows = conn.execute(
+                "SELECT source, count(*) FILTER (WHERE status <> 'closed') AS open,"
+                " count(*) FILTER (WHERE status <> 'closed' AND overdue) AS overdue"
+                " FROM reporting.items GROUP BY source"
+            ).fetchall()
+        return [(r["source"], r["open"], r["overdue"]) for r in rows]
+
     def react(self, envelope: Envelope) -> Reaction:
         if envelope.origin != "assignment":
             return Reaction()

@@ -62,7 +62,11 @@ def test_an_instruction_goes_from_registration_to_closing(supervisor: Client, ha
         "Closed",
     ]
     assert [e["version"] for e in history] == list(range(1, 12))
-    assert history[3]["actor"] == {"user": "handler-water", "role": "handler", "unit": "water"}
+    assert {k: history[3]["actor"][k] for k in ("user", "role", "unit")} == {
+        "user": "handler-water",
+        "role": "handler",
+        "unit": "water",
+    }
     assert all(len(e["hash"]) == 64 for e in history)
     assert len({e["hash"] for e in history}) == len(history)
 

@@ -1,0 +1,85 @@
+"""What operations sees: metrics, health and readiness of every process, and one request
+followed through every service by its correlation id."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from deploy.stack import SERVICES, Stack
+from tests.client import Client, eventually
+
+pytestmark = pytest.mark.integration
+
+SERVICE_METRICS = {
+    "supervision_rpc_seconds",
+    "supervision_events_published_total",
+    "supervision_outbox_lag_events",
+    "supervision_inbox_messages",
+    "supervision_dead_letters",
+}
+
+
+def test_every_process_answers_health_readiness_and_metrics(stack: Stack, supervisor: Client):
+    supervisor.assign(supervisor.register(title="指标")["id"], "finance")
+    for service in SERVICES:
+        base = f"http://127.0.0.1:{stack.metrics_port(service)}"
+        assert requests.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
+        assert requests.get(f"{base}/readyz", timeout=10).json() == {"status": "ready"}
+
+    def scraped(service: str) -> str:
+        return requests.get(
+            f"http://127.0.0.1:{stack.metrics_port(service)}/metrics", timeout=5
+        ).text
+
+    eventually(lambda: "supervision_outbox_lag_events{" in scraped("intake"))
+    intake = scraped("intake")
+    assert (
+        'supervision_rpc_seconds_count{method="register",outcome="ok",service="intake"}' in intake
+    )
+    assert 'supervision_events_published_total{origin="intake",type="ItemReceived"}' in intake
+    assert 'supervision_dead_letters{service="deadline"}' in intake
+    assignment = scraped("assignment")
+    assert (
+        'supervision_events_consumed_total{outcome="applied",service="assignment",'
+        'type="ItemReceived"}' in assignment
+    )
+    assert "supervision_event_handler_seconds_bucket" in assignment
+    eventually(lambda: 'supervision_items_open{source="instruction"}' in scraped("reporting"))
+    assert "supervision_read_model_lag_messages" in scraped("reporting")
+    assert "supervision_deadline_scan_seconds" in scraped("deadline")
+
+    gateway = requests.get(f"{stack.gateway_url}/metrics", timeout=5).text
+    assert (
+        'supervision_http_requests_total{method="POST",route="/api/v1/items",status="201"}'
+        in gateway
+    )
+    assert 'route="/api/v1/items/<uuid:item_id>/assign"' in gateway
+    assert requests.get(f"{stack.gateway_url}/readyz", timeout=10).json()["status"] == "ready"
+
+
+def test_a_request_is_followed_through_every_service_by_its_correlation_id(
+    stack: Stack, supervisor: Client
+):
+    trace = "trace-0042-assign"
+    item = supervisor.register(title="追踪")
+    response = supervisor.session.post(
+        f"{stack.gateway_url}/api/v1/items/{item['id']}/assign",
+        json={"lead_unit": "health"},
+        headers={"X-Correlation-ID": trace},
+        timeout=30,
+    )
+    assert response.headers["X-Correlation-ID"] == trace
+    history = supervisor.history(item["id"])
+    assigned = next(e for e in history if e["type"] == "Assigned")
+    deadline = next(e for e in history if e["type"] == "DeadlineSet")
+    assert assigned["actor"]["correlation_id"] == trace
+    assert deadline["actor"]["correlation_id"] == trace  # deadline's reaction, then back
+
+    def logged_everywhere() -> bool:
+        return all(
+            trace in (stack.log_dir / f"{name}.log").read_text(errors="replace")
+            for name in ("gateway", "assignment", "deadline", "reporting")
+        )
+
+    eventually(logged_everywhere)
