@@ -12,6 +12,7 @@ run: venv
 # Sets up everything and runs the whole test suite.
 test: venv
 	bash deploy/ensure-local-services.sh
+	bash deploy/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

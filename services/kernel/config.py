@@ -23,6 +23,7 @@ class Settings:
     deadline_scan_seconds: float
     read_wait_seconds: float
     metrics_port: int
+    metrics_bind: str
     metrics_refresh_seconds: float
     evidence_dir: Path
     evidence_store: str
@@ -49,6 +50,7 @@ class Settings:
             deadline_scan_seconds=float(e.get("DEADLINE_SCAN_SECONDS", "5")),
             read_wait_seconds=float(e.get("READ_WAIT_SECONDS", "5")),
             metrics_port=int(e.get("METRICS_PORT", "0")),
+            metrics_bind=e.get("METRICS_BIND", "127.0.0.1"),
             metrics_refresh_seconds=float(e.get("METRICS_REFRESH_SECONDS", "15")),
             evidence_dir=Path(e.get("EVIDENCE_DIR", "var/evidence")),
             evidence_store=e.get("EVIDENCE_STORE", "local"),

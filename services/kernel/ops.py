@@ -65,7 +65,7 @@ def _json(start_response: Callable[..., Any], status: int, body: dict) -> list[b
 def serve(settings: Settings) -> None:
     """Serves the process's operations endpoint on METRICS_PORT (0: not at all), green."""
     if settings.metrics_port:
-        sock = eventlet.listen(("127.0.0.1", settings.metrics_port))
+        sock = eventlet.listen((settings.metrics_bind, settings.metrics_port))
         eventlet.spawn(eventlet.wsgi.server, sock, endpoint(settings), log_output=False)
 
 
