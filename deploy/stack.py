@@ -75,9 +75,10 @@ class Stack:
             {"METRICS_PORT": str(self.metrics_port(service, copy)), **env},
         )
 
-    def start_gateway(self) -> subprocess.Popen[bytes]:
+    def start_gateway(self, copy: int = 1, port: int | None = None) -> subprocess.Popen[bytes]:
+        port = port or self.settings.gateway_port
         return self._spawn(
-            "gateway",
+            "gateway" if copy == 1 else f"gateway-{copy}",
             [
                 sys.executable,
                 "-m",
@@ -88,7 +89,7 @@ class Stack:
                 "--threads",
                 "16",
                 "--bind",
-                f"127.0.0.1:{self.settings.gateway_port}",
+                f"127.0.0.1:{port}",
                 "--graceful-timeout",
                 "5",
                 "gateway.wsgi:app",
