@@ -3,8 +3,13 @@ followed through every service by its correlation id."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+import psycopg
 import pytest
 import requests
+from kombu import Connection
 
 from deploy.stack import SERVICES, Stack
 from tests.client import Client, eventually
@@ -83,3 +88,35 @@ def test_a_request_is_followed_through_every_service_by_its_correlation_id(
         )
 
     eventually(logged_everywhere)
+
+
+def test_the_read_model_rebuilt_from_the_events_comes_out_the_same(
+    stack: Stack, supervisor: Client, app_conninfo: str
+):
+    supervisor.assign(supervisor.register(title="重建读模型")["id"], "civil-affairs")
+
+    def snapshot() -> list[tuple]:
+        with psycopg.connect(app_conninfo) as conn:
+            return conn.execute("SELECT * FROM reporting.items ORDER BY item_id").fetchall()
+
+    eventually(lambda: sum(consumer_counts_depth(stack)) == 0)
+    before = snapshot()
+    result = subprocess.run(
+        [sys.executable, "-m", "services.reporting.rebuild"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rebuilt from" in result.stdout
+    assert snapshot() == before
+
+
+def consumer_counts_depth(stack: Stack) -> list[int]:
+    with Connection(stack.settings.amqp_uri) as conn:
+        channel = conn.channel()
+        return [
+            channel.queue_declare(f"{s}.inbox", passive=True).message_count
+            for s in ("assignment", "deadline", "reporting")
+        ]
