@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from flask import Flask, Response, g, jsonify, request
 from kombu import Connection
-from nameko.exceptions import RpcTimeout
+from nameko.exceptions import RemoteError, RpcTimeout
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
 
@@ -152,6 +152,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         return jsonify({"error": e.code, "message": e.message_zh, "message_en": e.message_en}), (
             e.status
         )
+
+    @app.errorhandler(RemoteError)
+    def remote_error(e: RemoteError) -> Any:
+        if e.exc_type == "IntegrityError":
+            # optimistic concurrency: someone else changed the item first
+            return _error(
+                409,
+                "concurrent_change",
+                "事项刚被他人修改，请刷新后重试",
+                "the item was changed concurrently; reload and retry",
+            )
+        log.error("remote error: %s", e)
+        return _error(500, "internal_error", "系统内部错误，请联系管理员", "internal error")
 
     @app.errorhandler(RpcTimeout)
     def timeout(e: RpcTimeout) -> Any:

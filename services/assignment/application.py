@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -37,7 +39,9 @@ class DueDateRules(Protocol):
     def return_window_end(self, assigned_on: str) -> str: ...
 
 
-NOTICE_RETRIES = 5
+# The year's notice register is one stream that every assignment appends to; a concurrent
+# assignment makes the save conflict, and the whole step is retried on fresh state.
+NOTICE_RETRIES = 40
 
 
 class Assignment(LedgerApplication):
@@ -144,6 +148,7 @@ class Assignment(LedgerApplication):
             except IntegrityError:
                 if attempt == NOTICE_RETRIES - 1:
                     raise
+                time.sleep(random.uniform(0.002, 0.02) * (1 + attempt % 5))
         raise AssertionError("unreachable")
 
     def _notice_register(self, year: int, actor: dict[str, Any], now: datetime) -> NoticeRegister:
