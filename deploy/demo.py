@@ -84,6 +84,19 @@ DEMO_ITEMS = [
         "title": "关于加强农村学校寄宿条件建设的建议",
         "content": "建议加大农村寄宿制学校宿舍和食堂建设投入。",
         "external_ref": "demo-proposal-12",
+        "details": {"session_year": 2026, "number": "12", "author": "王代表", "kind": "suggestion"},
+    },
+    {
+        "source": "meeting",
+        "title": "县政府常务会议：推进县城供暖管网改造",
+        "content": "由县住建局牵头，年底前完成老旧供暖管网改造。",
+        "external_ref": "demo-meeting-18-3",
+        "due_in_days": 30,
+        "details": {
+            "meeting_name": "县政府第18次常务会议",
+            "meeting_date": "2026-11-20",
+            "decision_number": "18-3",
+        },
     },
 ]
 

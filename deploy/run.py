@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import requests
@@ -20,7 +21,11 @@ def seed_demo_items(base_url: str, password: str) -> None:
     ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}"}
     for spec in DEMO_ITEMS:
-        item = {k: v for k, v in spec.items() if k != "assign"}
+        item = {k: v for k, v in spec.items() if k not in ("assign", "due_in_days")}
+        if "due_in_days" in spec:
+            # a date ahead of whenever the demo is started (a date in the past is refused)
+            due = date.today() + timedelta(days=spec["due_in_days"])
+            item["due_date"] = due.isoformat()
         response = requests.post(f"{base_url}/api/v1/items", json=item, headers=headers, timeout=30)
         response.raise_for_status()
         created = response.status_code == 201

@@ -6,17 +6,23 @@ Processes are stopped by the process ids this module started, never by name.
 from __future__ import annotations
 
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from kombu import Connection
+from psycopg import sql
 
 from deploy.demo import seed_reference_data
-from services.kernel.config import Settings
+from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.migrations import migrate
 from services.kernel.topology import declare_all, inbox_name
 
@@ -166,6 +172,46 @@ def consumer_counts(amqp_uri: str, queues: list[str]) -> list[int]:
                 channel = conn.channel()
                 counts.append(0)
         return counts
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def isolated_env(prefix: str, **overrides: str) -> Iterator[dict[str, str]]:
+    """Settings naming a database, role and vhost of their own, removed afterwards (tests and
+    benchmarks on this machine never see each other's data)."""
+    run_id = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    rabbitmqctl("add_vhost", run_id)
+    rabbitmqctl("set_permissions", "-p", run_id, "guest", ".*", ".*", ".*")
+    env = base_env(
+        DATABASE_URL=f"postgresql://{run_id}_app:{run_id}_app@127.0.0.1:5432/{run_id}",
+        DATABASE_ADMIN_URL=f"postgresql://postgres@127.0.0.1:5432/{run_id}",
+        AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{run_id}",
+        GATEWAY_PORT=str(free_port()),
+        # below the ephemeral port range, so no client socket holds one of them
+        METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),
+        JWT_SECRET=uuid.uuid4().hex,
+        **overrides,
+    )
+    try:
+        yield env
+    finally:
+        admin = DatabaseAddress.parse(env["DATABASE_ADMIN_URL"])
+        maintenance = DatabaseAddress(admin.host, admin.port, "postgres", admin.user, "")
+        with psycopg.connect(maintenance.conninfo(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(run_id))
+            )
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{run_id}_app")))
+        rabbitmqctl("delete_vhost", run_id)
 
 
 def base_env(**overrides: str) -> dict[str, str]:

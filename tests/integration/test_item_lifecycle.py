@@ -164,3 +164,17 @@ def test_an_answer_in_time_is_never_overdue(supervisor: Client, handler_factory)
     supervisor.set_clock("2026-10-20T10:00:00+08:00")
     assert "Overdue" not in event_types(supervisor.history(item["id"]))
     assert not supervisor.item(item["id"])["overdue"]
+
+
+def test_the_demo_items_that_make_run_seeds_are_accepted(stack, supervisor: Client):
+    from deploy.run import seed_demo_items
+
+    supervisor.set_clock("2026-11-27T09:00:00+08:00")
+    seed_demo_items(stack.gateway_url, stack.settings.demo_password)
+    seed_demo_items(stack.gateway_url, stack.settings.demo_password)  # idempotent
+    demo = [
+        i
+        for i in supervisor.get("/api/v1/items", limit=500).json()["items"]
+        if (i["external_ref"] or "").startswith("demo-")
+    ]
+    assert len(demo) == 4

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 from kombu import Connection
 
+from deploy.stack import rabbitmqctl
 from services.kernel.contracts import Envelope
 from services.kernel.outbox import OutboxRelay
 from services.kernel.topology import inbox_name
-from tests.conftest import rabbitmqctl
 
 pytestmark = pytest.mark.integration
 

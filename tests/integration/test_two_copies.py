@@ -13,9 +13,8 @@ import psycopg
 import pytest
 import requests
 
-from deploy.stack import SERVICES, Stack, consumer_counts
+from deploy.stack import SERVICES, Stack, consumer_counts, free_port
 from tests.client import Client, eventually, unique_ref
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
