@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -46,6 +46,8 @@ NOTICE_RETRIES = 40
 
 class Assignment(LedgerApplication):
     name = "assignment"
+    # every assignment appends to the year's notice register: load it from a snapshot
+    snapshotting_intervals: ClassVar[dict[type, int]] = {NoticeRegister: 50}
 
     def __init__(self, clock: Clock, env: dict[str, str]) -> None:
         super().__init__(env)

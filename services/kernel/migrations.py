@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 
 import psycopg
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
 from psycopg import sql
 
 from services.kernel.config import DatabaseAddress, Settings
@@ -248,6 +248,26 @@ def _sources_and_answers(conn: psycopg.Connection, settings: Settings) -> None:
     conn.execute("CREATE INDEX items_group_key ON reporting.items (group_key)")
 
 
+def _notice_register_snapshots(conn: psycopg.Connection, settings: Settings) -> None:
+    """Snapshots of assignment's long-lived aggregates (the year's notice register), so loading
+    one does not replay every notice of the year."""
+    app_role = sql.Identifier(DatabaseAddress.parse(settings.database_url).user)
+    admin = DatabaseAddress.parse(settings.database_admin_url)
+    datastore = PostgresDatastore(
+        admin.dbname, admin.host, admin.port, admin.user, admin.password, schema="assignment"
+    )
+    try:
+        PostgresAggregateRecorder(
+            datastore, events_table_name="assignment_snapshots"
+        ).create_table()
+    finally:
+        datastore.close()
+    _append_only(conn, "assignment", "assignment_snapshots")
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT ON assignment.assignment_snapshots TO {}").format(app_role)
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Step]] = [
     (1, "roles and schemas", _roles_and_schemas),
     (2, "append-only chained event stores", _event_stores),
@@ -255,6 +275,7 @@ MIGRATIONS: list[tuple[int, str, Step]] = [
     (4, "reference data, read models, users, manual clock", _reference_and_read_models),
     (5, "reminders, escalation and extensions", _reminders_escalation_extensions),
     (6, "every source's details, answers and satisfaction", _sources_and_answers),
+    (7, "snapshots of the notice register", _notice_register_snapshots),
 ]
 
 

@@ -9,6 +9,8 @@ consumers drop repeats by event id.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psycopg
 from kombu import Connection, Producer
@@ -41,6 +43,14 @@ class OutboxRelay:
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._position: int | None = None
+        self._db: psycopg.Connection | None = None
+
+    def _conn(self) -> psycopg.Connection:
+        """One connection for the position, kept open (a new one per batch costs more than
+        the batch)."""
+        if self._db is None or self._db.closed or self._db.broken:
+            self._db = psycopg.connect(self._conninfo, autocommit=True)
+        return self._db
 
     def position(self) -> int:
         """The last confirmed position, read from the database when this relay (re)starts
@@ -54,7 +64,7 @@ class OutboxRelay:
         self._position = None
 
     def _stored_position(self) -> int:
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+        with self._guard() as conn:
             row = conn.execute(
                 sql.SQL("SELECT position FROM {}.outbox_position WHERE relay = %s").format(
                     sql.Identifier(self.origin)
@@ -69,7 +79,7 @@ class OutboxRelay:
         return max(0, newest - self._stored_position())
 
     def _save_position(self, position: int) -> None:
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+        with self._guard() as conn:
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {}.outbox_position (relay, position) VALUES (%s, %s) "
@@ -89,7 +99,20 @@ class OutboxRelay:
             self._producer = Producer(self._connection.channel(), exchange=EVENTS)
         return self._producer
 
+    @contextmanager
+    def _guard(self) -> Iterator[psycopg.Connection]:
+        try:
+            yield self._conn()
+        except psycopg.OperationalError:
+            if self._db is not None:
+                self._db.close()
+            self._db = None
+            raise
+
     def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
         if self._connection is not None:
             self._connection.release()
         self._connection = None
