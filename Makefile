@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint venv clean
+.PHONY: run test bench lint venv clean
 
 # Sets up everything and runs the whole system with the demo county until Ctrl-C.
 run: venv
@@ -15,6 +15,11 @@ test: venv
 	bash deploy/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# Runs every benchmark beside its baseline and writes bench/RESULTS.md (several minutes).
+bench: venv
+	bash deploy/ensure-local-services.sh
+	$(BIN)/python -m bench.run
 
 lint: venv
 	$(BIN)/ruff check .
