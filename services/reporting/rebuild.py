@@ -29,7 +29,12 @@ def rebuild(settings: Settings) -> int:
     replayed = 0
     try:
         conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
-        with psycopg.connect(conninfo) as conn, conn.transaction(), conn.cursor() as curs:
+        with (
+            psycopg.connect(conninfo) as conn,
+            conn.transaction(),
+            conn.pipeline(),  # statements go out without waiting for each answer
+            conn.cursor() as curs,
+        ):
             curs.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
             start = 1
