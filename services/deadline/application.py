@@ -10,6 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 from psycopg import Cursor
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
 
 from services.deadline.calendar import WorkingCalendar, YearSchedule
 from services.deadline.domain import SYSTEM, CalendarSchedules, Clock, TimeLimitPolicy
@@ -58,10 +59,35 @@ class Deadline(LedgerApplication):
     def __init__(self, time: TimeSource, env: dict[str, str]) -> None:
         super().__init__(env)
         self.time = time
+        self._rules_version: dict[UUID, int] | None = None
+        self._rules: tuple[TimeLimits, WorkingCalendar] | None = None
+
+    def rules(self) -> tuple[TimeLimits, WorkingCalendar]:
+        """The policy and the calendar, rebuilt only when either aggregate has changed (any
+        copy of the service may change them, so the versions are asked every time)."""
+        with self.ledger.datastore.get_connection() as conn:
+            rows = conn.execute(
+                SQL(
+                    "SELECT originator_id, max(originator_version) AS v FROM deadline.{}"
+                    " WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                ).format(Identifier(self.events_table())),
+                ([TimeLimitPolicy.ID, CalendarSchedules.ID],),
+            ).fetchall()
+        versions = {r["originator_id"]: r["v"] for r in rows}
+        if self._rules is None or versions != self._rules_version:
+            self._rules = (self._load_limits(), self._load_calendar())
+            self._rules_version = versions
+        return self._rules
 
     # --- policy and calendar ---
 
     def limits(self) -> TimeLimits:
+        return self.rules()[0]
+
+    def calendar(self) -> WorkingCalendar:
+        return self.rules()[1]
+
+    def _load_limits(self) -> TimeLimits:
         try:
             policy: TimeLimitPolicy = self.repository.get(TimeLimitPolicy.ID)
         except AggregateNotFoundError:
@@ -97,7 +123,7 @@ class Deadline(LedgerApplication):
         except AggregateNotFoundError:
             return None
 
-    def calendar(self) -> WorkingCalendar:
+    def _load_calendar(self) -> WorkingCalendar:
         schedules = self._schedules()
         return schedules.calendar() if schedules else WorkingCalendar()
 
@@ -125,7 +151,7 @@ class Deadline(LedgerApplication):
         return {**self.calendar_view(schedule.year), "recounted": self.recount_open_clocks()}
 
     def recount_open_clocks(self) -> list[str]:
-        calendar, limits, now = self.calendar(), self.limits(), self.time.now()
+        (limits, calendar), now = self.rules(), self.time.now()
         with self.ledger.datastore.get_connection() as conn:
             ids = [r["item_id"] for r in conn.execute("SELECT item_id FROM deadline.due_index")]
         moved = []
@@ -155,7 +181,7 @@ class Deadline(LedgerApplication):
             return Reaction()
         contract = envelope.contract()
         now = self.time.now()
-        calendar, limits = self.calendar(), self.limits()
+        limits, calendar = self.rules()
         actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
         if isinstance(contract, ItemReceived):
             clock = Clock(
@@ -208,7 +234,7 @@ class Deadline(LedgerApplication):
         """Issues every reminder, overdue mark and escalation due by `now`; returns what it
         issued as (source, action) pairs."""
         now = now or self.time.now()
-        calendar, limits = self.calendar(), self.limits()
+        limits, calendar = self.rules()
         with self.ledger.datastore.get_connection() as conn:
             rows = conn.execute(
                 "SELECT item_id FROM deadline.due_index WHERE next_action_at <= %s "

@@ -33,9 +33,10 @@ def consume(
 ) -> str:
     """Apply one message; returns "applied" or "duplicate"; raises OutOfOrder to retry."""
     origin, stream, version = envelope.origin, envelope.item_id, envelope.stream_version
-    if app.has_processed(origin, stream, version):
+    done = app.processed_versions(origin, stream, [version, version - 1])
+    if version in done:
         return "duplicate"
-    if version > 1 and not app.has_processed(origin, stream, version - 1):
+    if version > 1 and version - 1 not in done:
         raise OutOfOrder(f"{origin} {stream} v{version} before v{version - 1}")
     envelope.contract()  # a malformed payload fails here, before any effect
     reaction = react(envelope)
@@ -43,7 +44,7 @@ def consume(
     try:
         app.save(*reaction.aggregates, processed=processed, projection=reaction.projection)
     except IntegrityError:
-        if app.has_processed(origin, stream, version):
+        if version in app.processed_versions(origin, stream, [version]):
             return "duplicate"
         raise
     return "applied"

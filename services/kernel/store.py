@@ -143,16 +143,17 @@ class ChainedRecorder(PostgresApplicationRecorder):
         )
         return {row["originator_id"]: bytes(row["chain_hash"]) for row in curs.fetchall()}
 
-    def has_processed(self, origin: str, stream_id: UUID, stream_version: int) -> bool:
+    def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
+        """Which of `versions` of one upstream stream this service has processed."""
         with self.datastore.get_connection() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 SQL(
-                    "SELECT 1 FROM {}.processed_messages "
-                    "WHERE origin = %s AND stream_id = %s AND stream_version = %s"
+                    "SELECT stream_version FROM {}.processed_messages "
+                    "WHERE origin = %s AND stream_id = %s AND stream_version = ANY(%s)"
                 ).format(Identifier(self.datastore.schema)),
-                (origin, stream_id, stream_version),
-            ).fetchone()
-        return row is not None
+                (origin, stream_id, versions),
+            ).fetchall()
+        return {r["stream_version"] for r in rows}
 
     def chain_rows(self, stream_id: UUID | None = None) -> list[StoredRow]:
         where = SQL(" WHERE originator_id = %s") if stream_id else SQL("")
@@ -219,8 +220,8 @@ class LedgerApplication(Application[UUID]):
         assert isinstance(self.recorder, ChainedRecorder)
         return self.recorder
 
-    def has_processed(self, origin: str, stream_id: UUID, stream_version: int) -> bool:
-        return self.ledger.has_processed(origin, stream_id, stream_version)
+    def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
+        return self.ledger.processed_versions(origin, stream_id, versions)
 
     def verify_ledger(self) -> list[dict[str, object]]:
         return [b.as_dict() for b in verify_rows(self.ledger.chain_rows())]
