@@ -82,9 +82,6 @@ class ReadModel:
         )
         self._wait_seconds = wait_seconds
 
-    def close(self) -> None:
-        self._pool.close()
-
     def _connection(self) -> Any:
         self._pool.open()  # opened on first use, so building the app touches no database
         return self._pool.connection()

@@ -95,7 +95,6 @@ class Item(Aggregate):
         self.notice_number: str | None = None
         self.return_by: date | None = None
         self.reopened = False
-        self.satisfaction: str | None = None
         self.answer: str | None = None
         self.status = "registered"
         self.lead_unit: str | None = None
@@ -107,9 +106,7 @@ class Item(Aggregate):
         self.feedback_at: datetime | None = None
         self.original_due_date: date | None = None
         self.extension_requested: date | None = None
-        self.reminders = 0
         self.escalation_level = 0
-        self.penalty: str | None = None
 
     # --- commands (check, then record) ---
 
@@ -541,7 +538,7 @@ class Item(Aggregate):
     def _satisfaction_recorded(
         self, verdict: str, comment: str, actor: dict[str, Any], at: datetime
     ) -> None:
-        self.satisfaction = verdict
+        pass  # the verdict is on the record; it changes nothing the item checks
 
     @event("Reopened")
     def _reopened(
@@ -646,7 +643,7 @@ class Item(Aggregate):
     def _reminder_issued(
         self, kind: str, due_date: date, unit: str | None, actor: dict[str, Any], at: datetime
     ) -> None:
-        self.reminders += 1
+        pass
 
     @event("EscalatedToLeader")
     def _escalated_to_leader(
@@ -672,7 +669,6 @@ class Item(Aggregate):
         at: datetime,
     ) -> None:
         self.escalation_level = level
-        self.penalty = penalty
 
     @event("Overdue")
     def _overdue(self, due_date: date, actor: dict[str, Any], at: datetime) -> None:

@@ -33,8 +33,6 @@ from services.kernel.contracts import (
 from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
 
-ADMIN = {"user": "system:deadline", "role": "system", "unit": None}
-
 
 def next_action_index(clock: Clock, calendar: WorkingCalendar, limits: TimeLimits) -> Projection:
     """Keeps the scan's index (when does this clock next need attention) in its transaction."""

@@ -218,10 +218,6 @@ class Clock(Aggregate):
     def _key(self, action: Action) -> str:
         return f"{action.kind}@{self.due_date}"
 
-    @property
-    def watching(self) -> bool:
-        return self.running
-
     # --- events ---
 
     @event("DeadlineSet")
