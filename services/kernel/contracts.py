@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any, Literal, get_args
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 Source = Literal[
     "instruction",
@@ -287,14 +287,19 @@ class Envelope(BaseModel):
     actor: Actor
     correlation_id: str | None = None
     data: dict[str, Any]
+    _contract: Contract | None = PrivateAttr(default=None)
 
     @property
     def routing_key(self) -> str:
         return f"{self.origin}.{self.type}"
 
     def contract(self) -> Contract:
-        """The validated payload; raises pydantic.ValidationError for a malformed message."""
-        return CONTRACTS[self.type].model_validate(self.data)
+        """The validated payload; raises pydantic.ValidationError for a malformed message.
+
+        Validated once: the inbox, the consumer, the reaction and the projection all ask."""
+        if self._contract is None:
+            self._contract = CONTRACTS[self.type].model_validate(self.data)
+        return self._contract
 
 
 def event_id(origin: str, item_id: UUID, stream_version: int) -> UUID:
