@@ -12,41 +12,12 @@ import psycopg
 import pytest
 
 from deploy.stack import Stack
-from tests.client import Client, eventually, unique_ref
+from tests.client import Client, drive_hotline_load, eventually
 
 pytestmark = pytest.mark.integration
 
 ITEMS_PER_WORKER = 12
 WORKERS = 3
-
-
-def drive(client: Client, results: list[str], errors: list[str]) -> None:
-    for _ in range(ITEMS_PER_WORKER):
-        try:
-            response = client.post(
-                "/api/v1/items",
-                {
-                    "source": "hotline",
-                    "title": "压力下的热线工单",
-                    "content": "...",
-                    "complexity": "complex",
-                    "external_ref": unique_ref("crash"),
-                },
-            )
-            if response.status_code not in (200, 201):
-                errors.append(f"register {response.status_code} {response.text}")
-                continue
-            item_id = response.json()["id"]
-            results.append(item_id)
-            assigned = client.post(
-                f"/api/v1/items/{item_id}/assign", {"lead_unit": "letters-visits"}
-            )
-            # A request whose worker was killed is redelivered to the restarted process; if
-            # the first attempt had committed, the retry finds the item assigned (409).
-            if assigned.status_code not in (200, 409):
-                errors.append(f"assign {assigned.status_code} {assigned.text}")
-        except Exception as e:
-            errors.append(repr(e))
 
 
 def test_kill_9_each_service_mid_stream_loses_and_duplicates_nothing(
@@ -56,7 +27,11 @@ def test_kill_9_each_service_mid_stream_loses_and_duplicates_nothing(
     results: list[str] = []
     errors: list[str] = []
     workers = [
-        threading.Thread(target=drive, args=(supervisor, results, errors)) for _ in range(WORKERS)
+        threading.Thread(
+            target=drive_hotline_load,
+            args=(supervisor, ITEMS_PER_WORKER, "complex", "letters-visits", results, errors),
+        )
+        for _ in range(WORKERS)
     ]
     for w in workers:
         w.start()

@@ -14,38 +14,12 @@ import pytest
 import requests
 
 from deploy.stack import SERVICES, Stack, consumer_counts, free_port
-from tests.client import Client, eventually, unique_ref
+from tests.client import Client, drive_hotline_load, eventually
 
 pytestmark = pytest.mark.integration
 
 CLIENTS_PER_GATEWAY = 3
 ITEMS_PER_CLIENT = 10
-
-
-def drive(client: Client, ids: list[str], errors: list[str]) -> None:
-    for _ in range(ITEMS_PER_CLIENT):
-        try:
-            item = client.post(
-                "/api/v1/items",
-                {
-                    "source": "hotline",
-                    "title": "双副本负载",
-                    "content": "...",
-                    "complexity": "simple",
-                    "external_ref": unique_ref("copies"),
-                },
-            )
-            if item.status_code != 201:
-                errors.append(f"register {item.status_code} {item.text}")
-                continue
-            ids.append(item.json()["id"])
-            assigned = client.post(
-                f"/api/v1/items/{item.json()['id']}/assign", {"lead_unit": "water"}
-            )
-            if assigned.status_code not in (200, 409):  # 409: a redelivered retry, see crash test
-                errors.append(f"assign {assigned.status_code} {assigned.text}")
-        except requests.RequestException as e:
-            errors.append(repr(e))
 
 
 def advisory_holders(conninfo: str, name: str) -> int:
@@ -79,7 +53,15 @@ def test_two_copies_of_everything_lose_and_double_nothing(
     errors: list[str] = []
     workers = [
         threading.Thread(
-            target=drive, args=(Client(url).login("supervisor", password), ids, errors)
+            target=drive_hotline_load,
+            args=(
+                Client(url).login("supervisor", password),
+                ITEMS_PER_CLIENT,
+                "simple",
+                "water",
+                ids,
+                errors,
+            ),
         )
         for url in gateways
         for _ in range(CLIENTS_PER_GATEWAY)
