@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.assignment.domain import STATUSES
+from services.reporting.projections import CHANNEL
+
+log = logging.getLogger(__name__)
 
 COLUMNS = (
     "item_id, version, source, title, external_ref, complexity, issued_by, status, lead_unit,"
@@ -75,12 +83,82 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+class Changes:
+    """Wakes whoever waits for an item when reporting commits a change to its row: one
+    connection LISTENs on the read model's channel for the whole process."""
+
+    # Without the listener (starting, or its connection lost) waiters look this often; with
+    # it, they still look this often in case a change went unannounced.
+    POLL_SECONDS = 0.02
+    LISTENING_POLL_SECONDS = 0.5
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[threading.Event]] = {}
+        self._listening = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def watch(self, item_id: UUID) -> Iterator[threading.Event]:
+        """An event set whenever the item's row may have changed, from now on."""
+        key, changed = str(item_id), threading.Event()
+        with self._lock:
+            if self._thread is None:  # started on first use, in the serving process
+                self._thread = threading.Thread(target=self._listen, daemon=True)
+                self._thread.start()
+            self._waiters.setdefault(key, set()).add(changed)
+        try:
+            yield changed
+        finally:
+            with self._lock:
+                waiting = self._waiters.get(key)
+                if waiting is not None:
+                    waiting.discard(changed)
+                    if not waiting:
+                        del self._waiters[key]
+
+    def poll_seconds(self) -> float:
+        return self.LISTENING_POLL_SECONDS if self._listening.is_set() else self.POLL_SECONDS
+
+    def _wake(self, key: str) -> None:
+        with self._lock:
+            if key:
+                waiting = list(self._waiters.get(key, ()))
+            else:
+                waiting = [e for events in self._waiters.values() for e in events]
+        for changed in waiting:
+            changed.set()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    self._wake("")  # changes made before we listened: everyone looks again
+                    for notify in conn.notifies():
+                        self._wake(notify.payload)
+            except Exception:
+                log.warning("listening for read-model changes failed; retrying", exc_info=True)
+            finally:
+                self._listening.clear()
+                self._wake("")
+            time.sleep(1.0)
+
+
 class ReadModel:
     def __init__(self, conninfo: str, wait_seconds: float) -> None:
         self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=16, kwargs={"row_factory": dict_row}, open=False
+            conninfo,
+            min_size=1,
+            max_size=16,
+            # every read is one statement: no BEGIN/COMMIT around it
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=False,
         )
         self._wait_seconds = wait_seconds
+        self._changes = Changes(conninfo)
 
     def _connection(self) -> Any:
         self._pool.open()  # opened on first use, so building the app touches no database
@@ -141,16 +219,18 @@ class ReadModel:
         if expect_deadline:
             version += 1
         deadline = time.monotonic() + self._wait_seconds
-        delay = 0.002
-        while True:
-            item = self.item(item_id)
-            ready = item is not None and item["version"] >= version
-            if ready and (not expect_deadline or item["due_date"]):
-                return item
-            if time.monotonic() >= deadline:
-                return item
-            time.sleep(delay)
-            delay = min(delay * 2, 0.02)
+        # watching before the first read: a change committed after it is announced to us
+        with self._changes.watch(item_id) as changed:
+            while True:
+                item = self.item(item_id)
+                ready = item is not None and item["version"] >= version
+                if ready and (not expect_deadline or item["due_date"]):
+                    return item
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return item
+                changed.wait(min(remaining, self._changes.poll_seconds()))
+                changed.clear()
 
     def proposal_summary(self, year: int) -> list[dict[str, Any]]:
         """The year-end summary for the standing committees: per committee, how the

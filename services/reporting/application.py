@@ -24,4 +24,4 @@ class Reporting(LedgerApplication):
     def react(self, envelope: Envelope) -> Reaction:
         if envelope.origin != "assignment":
             return Reaction()
-        return Reaction(projection=item_row(envelope))
+        return Reaction(projection=item_row(envelope, announce=True))

@@ -36,6 +36,10 @@ from services.kernel.contracts import (
 )
 from services.kernel.store import Projection
 
+# Committing a change to an item's row notifies this channel with the item's id (an empty
+# payload: any row may have changed), so the gateway can answer a write as soon as its
+# change is readable instead of polling the table.
+CHANNEL = "reporting_items"
 COUNTERS = {
     ReminderIssued: ", reminders = reminders + 1",
     ProgressReported: ", progress_reports = progress_reports + 1",
@@ -54,10 +58,17 @@ STATUS_AFTER = {
 }
 
 
-def item_row(envelope: Envelope) -> Projection:
+def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
+    """The row change `envelope` makes; with `announce`, also a notification on CHANNEL when
+    it commits."""
     contract = envelope.contract()
 
     def run(curs: Cursor[DictRow]) -> None:
+        _change(curs)
+        if announce:
+            curs.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(envelope.item_id)))
+
+    def _change(curs: Cursor[DictRow]) -> None:
         if isinstance(contract, ItemReceived):
             curs.execute(
                 "INSERT INTO reporting.items (item_id, version, source, title, external_ref,"

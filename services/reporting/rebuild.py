@@ -18,7 +18,7 @@ from services.kernel.clock import SystemClock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.contracts import envelope_for
 from services.kernel.store import store_env
-from services.reporting.projections import item_row
+from services.reporting.projections import CHANNEL, item_row
 
 BATCH = 1000
 
@@ -57,6 +57,8 @@ def rebuild(settings: Settings) -> int:
                     )
                     replayed += 1
                 start = notifications[-1].id + 1
+            # one notification for the lot: whoever waits for a row looks again
+            curs.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
     finally:
         source.close()
     return replayed
