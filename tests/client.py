@@ -76,39 +76,3 @@ def eventually(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
             return last
         time.sleep(interval)
     raise AssertionError(f"not reached within {timeout}s; last value: {last!r}")
-
-
-def drive_hotline_load(
-    client: Client,
-    count: int,
-    complexity: str,
-    lead_unit: str,
-    ids: list[str],
-    errors: list[str],
-) -> None:
-    """Registers and assigns `count` hotline complaints, as the 12345 platform would under
-    load; appends each registered id to `ids` and every unexpected answer to `errors`."""
-    for _ in range(count):
-        try:
-            response = client.post(
-                "/api/v1/items",
-                {
-                    "source": "hotline",
-                    "title": "压力下的热线工单",
-                    "content": "...",
-                    "complexity": complexity,
-                    "external_ref": unique_ref("load"),
-                },
-            )
-            if response.status_code not in (200, 201):
-                errors.append(f"register {response.status_code} {response.text}")
-                continue
-            item_id = response.json()["id"]
-            ids.append(item_id)
-            assigned = client.post(f"/api/v1/items/{item_id}/assign", {"lead_unit": lead_unit})
-            # A request whose worker was killed is redelivered to the restarted process; if
-            # the first attempt had committed, the retry finds the item assigned (409).
-            if assigned.status_code not in (200, 409):
-                errors.append(f"assign {assigned.status_code} {assigned.text}")
-        except requests.RequestException as e:
-            errors.append(repr(e))

@@ -6,14 +6,14 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
 from services.assignment.application import Assignment
 from services.kernel.clock import Clock
 from services.kernel.config import Settings
 from services.kernel.consumer import consume
 from services.kernel.contracts import Envelope
-from services.kernel.shell import Runtime, event_consumer
+from services.kernel.shell import Runtime, event_consumer, rpc
 from services.kernel.store import store_env
 
 

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from eventlet.semaphore import Semaphore
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.deadline.application import Deadline
@@ -16,7 +15,7 @@ from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.consumer import consume
 from services.kernel.contracts import Envelope
 from services.kernel.leader import LeaderLock
-from services.kernel.shell import Runtime, event_consumer
+from services.kernel.shell import Runtime, event_consumer, rpc
 from services.kernel.store import store_env
 
 SETTINGS = Settings.from_env()

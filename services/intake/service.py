@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from nameko.rpc import rpc
-
 from services.intake.application import Intake
 from services.kernel.clock import Clock
 from services.kernel.config import Settings
-from services.kernel.shell import Runtime
+from services.kernel.shell import Runtime, rpc
 from services.kernel.store import store_env
 
 

@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 import eventlet
+import kombu.exceptions
 from eventlet.queue import Empty, LightQueue
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
@@ -193,3 +194,19 @@ class EventConsumer(Consumer):
 
 
 event_consumer = EventConsumer.decorator
+
+
+class Command(Rpc):
+    """A service's RPC entrypoint. If the broker goes away while a command runs, its reply
+    has nowhere to go (the caller's reply queue went with the broker) and the caller will
+    retry; Nameko's own entrypoint would stop the whole service over that lost reply."""
+
+    def handle_result(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        try:
+            return super().handle_result(message, worker_ctx, result, exc_info)
+        except (kombu.exceptions.OperationalError, OSError):
+            log.warning("the reply to %s was lost: the broker is unreachable", self.method_name)
+            return result, exc_info
+
+
+rpc = Command.decorator
