@@ -237,13 +237,22 @@ def test_postgres_stopped_immediately_during_appends_and_restarted(
 ):
     week = Week()
     load = start_load(fault_stack, office, week)
+    # frozen, reporting lets its inbox fill, so it has deliveries to handle while the
+    # database is away: they must wait for it, not be spent as poison
+    reporting = fault_stack.processes["reporting"]
+    reporting.send_signal(signal.SIGSTOP)
+    time.sleep(1.0)
     assert own_postgres.process is not None
     pid = own_postgres.process.pid
     own_postgres.stop_immediately()
-    say(f"stopped PostgreSQL immediately (SIGQUIT to postmaster pid {pid}) during appends")
-    time.sleep(2)
+    reporting.send_signal(signal.SIGCONT)
+    say(
+        f"stopped PostgreSQL immediately (SIGQUIT to postmaster pid {pid}) during appends, "
+        "with deliveries waiting in reporting's inbox"
+    )
+    time.sleep(4)
     own_postgres.start()
-    say("restarted PostgreSQL; it recovered from its write-ahead log")
+    say("restarted PostgreSQL after 4 s; it recovered from its write-ahead log")
     fault_stack.wait_ready(timeout=90)
     settle_and_check(office, audit, load, week, say)
 
