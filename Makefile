@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench lint venv clean
+.PHONY: run test soak bench lint venv clean
 
 # Sets up everything and runs the whole system with the demo county until Ctrl-C.
 run: venv
@@ -15,6 +15,11 @@ test: venv
 	bash deploy/ensure-test-tools.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The fault suite (tests/faults) under ten times the load `make test` gives it (several minutes).
+soak: venv
+	bash deploy/ensure-local-services.sh
+	FAULT_LOAD_SCALE=$${FAULT_LOAD_SCALE:-10} $(BIN)/python -m pytest tests/faults -q
 
 # Runs every benchmark beside its baseline and writes bench/RESULTS.md (several minutes).
 bench: venv
