@@ -32,31 +32,47 @@ def rebuild(settings: Settings) -> int:
         with (
             psycopg.connect(conninfo) as conn,
             conn.transaction(),
-            conn.pipeline(),  # statements go out without waiting for each answer
             conn.cursor() as curs,
         ):
             curs.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
+            # the processed marks go in by COPY, a batch at a time, instead of a statement each
+            curs.execute(
+                "CREATE TEMPORARY TABLE rebuilt"
+                " (LIKE reporting.processed_messages INCLUDING DEFAULTS) ON COMMIT DROP"
+            )
             start = 1
             while notifications := source.recorder.select_notifications(start, BATCH):
-                for n in notifications:
-                    envelope = envelope_for("assignment", n.id, source.mapper.to_domain_event(n))
-                    if envelope is None:
-                        continue
-                    item_row(envelope)(curs)
-                    curs.execute(
-                        "INSERT INTO reporting.processed_messages"
-                        " (origin, stream_id, stream_version, event_id)"
-                        " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                        (
-                            "assignment",
-                            envelope.item_id,
-                            envelope.stream_version,
-                            envelope.event_id,
-                        ),
-                    )
-                    replayed += 1
+                processed = []
+                with conn.pipeline():  # statements go out without waiting for each answer
+                    for n in notifications:
+                        envelope = envelope_for(
+                            "assignment", n.id, source.mapper.to_domain_event(n)
+                        )
+                        if envelope is None:
+                            continue
+                        item_row(envelope)(curs)
+                        processed.append(
+                            (
+                                "assignment",
+                                envelope.item_id,
+                                envelope.stream_version,
+                                envelope.event_id,
+                            )
+                        )
+                with curs.copy(
+                    "COPY rebuilt (origin, stream_id, stream_version, event_id) FROM STDIN"
+                ) as copy:
+                    for mark in processed:
+                        copy.write_row(mark)
+                replayed += len(processed)
                 start = notifications[-1].id + 1
+            curs.execute(
+                "INSERT INTO reporting.processed_messages"
+                " (origin, stream_id, stream_version, event_id)"
+                " SELECT origin, stream_id, stream_version, event_id FROM rebuilt"
+                " ON CONFLICT DO NOTHING"
+            )
             # one notification for the lot: whoever waits for a row looks again
             curs.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
     finally:
