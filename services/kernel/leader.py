@@ -7,23 +7,31 @@ exactly one publishes and one scans; if its process dies, the lock goes with its
 from __future__ import annotations
 
 import contextlib
+import time
 import zlib
 
 import psycopg
 
 
 class LeaderLock:
-    def __init__(self, conninfo: str, name: str) -> None:
+    def __init__(self, conninfo: str, name: str, recheck_seconds: float = 0.0) -> None:
+        """`recheck_seconds`: how long a held lock is believed without asking the database
+        (its connection is the lock; a lost connection is noticed within that time)."""
         self._conninfo = conninfo
         self._key = zlib.crc32(name.encode())
         self._conn: psycopg.Connection | None = None
+        self._recheck_seconds = recheck_seconds
+        self._checked = 0.0
         self.generation = 0  # counts acquisitions, so a holder can tell it lost the lock
 
     def held(self) -> bool:
         """True if this process holds the lock now (acquiring it if free)."""
         try:
             if self._conn is not None and not self._conn.closed:
-                self._conn.execute("SELECT 1")
+                now = time.monotonic()
+                if now - self._checked >= self._recheck_seconds:
+                    self._conn.execute("SELECT 1")
+                    self._checked = now
                 return True
         except psycopg.Error:
             self.release()
@@ -34,6 +42,7 @@ class LeaderLock:
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
         if got and got[0]:
             self._conn = conn
+            self._checked = time.monotonic()
             self.generation += 1
             return True
         conn.close()

@@ -39,7 +39,7 @@ class OutboxRelay:
         self._amqp_uri = amqp_uri
         self._conninfo = conninfo
         self._delivery_limit = delivery_limit
-        self._batch_size = batch_size
+        self.batch_size = batch_size
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._position: int | None = None
@@ -133,7 +133,7 @@ class OutboxRelay:
     def run_once(self) -> int:
         """Publish the next batch; returns how many notifications were passed."""
         start = self.position() + 1
-        notifications = self.app.recorder.select_notifications(start, self._batch_size)
+        notifications = self.app.recorder.select_notifications(start, self.batch_size)
         if not notifications:
             return 0
         try:

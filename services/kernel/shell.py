@@ -127,7 +127,9 @@ class Runtime(DependencyProvider):
         self._running = False
 
     def _relay_forever(self) -> None:
-        lock = LeaderLock(self.conninfo, f"outbox:{self.origin}")
+        # While publishing, the lock's connection is checked once a second, not every batch:
+        # a lock lost meanwhile at worst repeats messages, which consumers drop.
+        lock = LeaderLock(self.conninfo, f"outbox:{self.origin}", recheck_seconds=1.0)
         leading_since = 0
         while self._running:
             try:
@@ -138,7 +140,9 @@ class Runtime(DependencyProvider):
                     # (Re)gained the lead: another copy may have moved the position meanwhile.
                     self.relay.forget_position()
                     leading_since = lock.generation
-                if self.relay.run_once() == 0:
+                if self.relay.run_once() < self.relay.batch_size:
+                    # Caught up with what was committed when the batch was read; anything
+                    # this process saved since has nudged the wake-up queue.
                     self._wait_for_work()
             except Exception:
                 log.exception("outbox relay of %s failed; retrying", self.origin)
