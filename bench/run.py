@@ -297,7 +297,8 @@ def bulk_item_events(settings: Settings, items: int, per_item: int) -> int:
 
 
 def replay_one_item(settings: Settings, per_item: int = 200) -> tuple[float, float]:
-    app = Assignment(SystemClock(), store_env(settings.database_url, "assignment", 1))
+    # no aggregate cache: every load replays the item from the store
+    app = Assignment(SystemClock(), store_env(settings.database_url, "assignment", 1, 0))
     with psycopg.connect(DatabaseAddress.parse(settings.database_url).conninfo()) as conn:
         item_id = conn.execute(
             "SELECT originator_id FROM assignment.assignment_events GROUP BY originator_id"

@@ -182,9 +182,20 @@ class ChainedRecorder(PostgresApplicationRecorder):
         ]
 
 
-def store_env(database_url: str, schema: str, pool_size: int = 4) -> dict[str, str]:
+# Aggregates a service process keeps after loading them; a cached one is brought up to date
+# with the events stored after it (other copies may have saved some) before each use, and
+# commands work on a copy.
+AGGREGATE_CACHE_SIZE = 1000
+
+
+def store_env(
+    database_url: str, schema: str, pool_size: int = 4, cache_size: int = AGGREGATE_CACHE_SIZE
+) -> dict[str, str]:
+    """`cache_size` 0: every load replays from the store."""
     db = DatabaseAddress.parse(database_url)
+    cache = {"AGGREGATE_CACHE_MAXSIZE": str(cache_size)} if cache_size > 0 else {}
     return {
+        **cache,
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "services.kernel.store:ChainedRecorder",
         "POSTGRES_DBNAME": db.dbname,
