@@ -16,13 +16,16 @@ from kombu import Connection
 from nameko.exceptions import RemoteError, RpcTimeout
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import MethodNotAllowed
 
 from gateway.auth import Principal, authenticate, issue_token, principal_from_token
 from gateway.evidence import evidence_store
 from gateway.imports import ImportRejected, proposal_commands, validated, work_report_commands
+from gateway.openapi import openapi_document
 from gateway.readmodel import ReadModel
 from gateway.rpc import Services
 from gateway.schemas import (
+    FIELD_LABELS,
     AssignItem,
     EvidenceRef,
     ExtensionDecision,
@@ -81,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     files = evidence_store(settings.evidence_store, settings.evidence_dir)
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    document = openapi_document(settings.manual_clock)
 
     @app.before_request
     def begin() -> None:
@@ -133,7 +137,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(BadRequest)
     def bad_request(e: BadRequest) -> Any:
         return jsonify(
-            {"error": "invalid_request", "message": "请求参数有误", "fields": e.fields}
+            {
+                "error": "invalid_request",
+                "message": "请求参数有误",
+                "message_en": "invalid request",
+                "fields": e.fields,
+            }
         ), 400
 
     @app.errorhandler(ImportRejected)
@@ -175,8 +184,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         return _error(404, "not_found", "资源不存在", "not found")
 
     @app.errorhandler(405)
-    def not_allowed(e: Exception) -> Any:
-        return _error(405, "method_not_allowed", "不支持的请求方法", "method not allowed")
+    def not_allowed(e: MethodNotAllowed) -> Any:
+        body, status = _error(405, "method_not_allowed", "不支持的请求方法", "method not allowed")
+        # RFC 9110: a 405 names the methods the resource does support
+        body.headers["Allow"] = ", ".join(sorted(e.valid_methods or ()))
+        return body, status
 
     @app.get("/healthz")
     def healthz() -> Any:
@@ -197,6 +209,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         if problems:
             return jsonify({"status": "unavailable", "problems": problems}), 503
         return jsonify({"status": "ready"})
+
+    @app.get("/api/v1/openapi.json")
+    def openapi() -> Any:
+        return jsonify(document)
 
     @app.post("/api/v1/auth/token")
     def token() -> Any:
@@ -373,6 +389,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/api/v1/reports/proposals/<int:year>")
     @requires()
     def proposal_report(year: int) -> Any:
+        _check_year(year, "year")
         return jsonify({"session_year": year, "committees": reads.proposal_summary(year)})
 
     @app.post("/api/v1/items/<uuid:item_id>/review")
@@ -418,11 +435,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.get("/api/v1/admin/calendar/<int:year>")
     @requires()
     def calendar(year: int) -> Any:
+        _check_year(year, "year")
         return jsonify(services.call("deadline", "calendar", year))
 
     @app.put("/api/v1/admin/calendar/<int:year>")
     @requires("supervisor")
     def load_calendar(year: int) -> Any:
+        _check_year(year, "year")
         req = parse(ScheduleUpload, body())
         schedule = {
             "year": year,
@@ -465,9 +484,15 @@ def _upload() -> bytes:
 
 def _year_arg(name: str) -> int:
     value = request.args.get(name, "")
-    if not value.isdigit() or not 2000 <= int(value) <= 2100:
-        raise BadRequest([{"field": name, "message": f"{name}：须为年份，如 2026"}])
-    return int(value)
+    # isascii: "²".isdigit() holds, yet int("²") raises
+    return _check_year(int(value) if value.isascii() and value.isdigit() else None, name)
+
+
+def _check_year(value: int | None, name: str) -> int:
+    if value is None or not 2000 <= value <= 2100:
+        label = FIELD_LABELS.get(name, name)
+        raise BadRequest([{"field": name, "message": f"{label}：须为 2000 至 2100 年之间的年份"}])
+    return value
 
 
 def _error(status: int, code: str, message_zh: str, message_en: str) -> Any:

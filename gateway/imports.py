@@ -8,7 +8,6 @@ import io
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 from pydantic import ValidationError
 
 from gateway.schemas import RegisterItem, field_errors
@@ -47,12 +46,16 @@ class ImportRejected(Exception):
 def read_rows(data: bytes, columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
     """(row number as Excel shows it, {field: value}) for each non-empty row of the first sheet."""
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except (InvalidFileException, KeyError, OSError, ValueError) as e:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        # read-only mode parses the sheet while iterating, so a damaged sheet fails here too
+        table = list(book.worksheets[0].iter_rows(values_only=True))
+    except Exception as e:
+        # The bytes come from outside: a broken zip, broken XML or a missing part each raise
+        # something else from openpyxl or zipfile, and each means the same to the office.
         raise Refused(
-            "not_xlsx", "文件不是有效的 Excel（.xlsx）表格", f"not an xlsx file: {e}"
+            "not_xlsx", "文件不是有效的 Excel（.xlsx）表格", f"not an xlsx file: {e!r}"
         ) from e
-    rows = sheet.iter_rows(values_only=True)
+    rows = iter(table)
     header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
     missing = [name for name in columns if name not in header]
     if missing:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +21,20 @@ from services.kernel.contracts import Complexity, Source
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 UnitCode = Annotated[str, Field(min_length=1, max_length=40)]
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
+
+
+def _office_date(value: date) -> date:
+    # the deadline service counts past a due date (24:00 of it, reminders, escalation), and
+    # near date.max that arithmetic overflows in the service, after the request was accepted
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
+    return value
+
+
+OfficeDate = Annotated[
+    date, AfterValidator(_office_date), Field(description=f"{FIRST_DAY} 至 {LAST_DAY}")
+]
 
 FIELD_LABELS = {
     "source": "事项来源",
@@ -82,6 +98,7 @@ _MESSAGES = {
     "list_type": "须为列表",
     "bool_parsing": "须为 true 或 false",
     "int_parsing": "须为整数",
+    "finite_number": "须为有限的数值",
     "greater_than_equal": "过小",
     "less_than_equal": "过大",
     "extra_forbidden": "不是可接受的字段",
@@ -90,7 +107,16 @@ _MESSAGES = {
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # NaN and Infinity pass Python's JSON parser but are no figures: a NaN target became null
+    # (silently lost), a NaN monthly figure made its event poison to the services.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def storable_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (paths := _unstorable(data, "")):
+            raise UnstorableText(paths)
+        return data
 
 
 class TokenRequest(Strict):
@@ -99,12 +125,12 @@ class TokenRequest(Strict):
 
 
 class InstructionDetails(Strict):
-    issued_on: date | None = None
+    issued_on: OfficeDate | None = None
 
 
 class MeetingDetails(Strict):
     meeting_name: ShortText
-    meeting_date: date
+    meeting_date: OfficeDate
     decision_number: ShortText
 
 
@@ -151,7 +177,7 @@ class RegisterItem(Strict):
     title: ShortText
     content: Text
     external_ref: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    due_date: date | None = None
+    due_date: OfficeDate | None = None
     complexity: Complexity | None = None
     issued_by: ShortText | None = None
     details: dict[str, Any] = {}
@@ -169,7 +195,7 @@ class RegisterItem(Strict):
 class AssignItem(Strict):
     lead_unit: UnitCode
     co_units: list[UnitCode] = []
-    due_date: date | None = None
+    due_date: OfficeDate | None = None
 
 
 class EvidenceRef(Strict):
@@ -206,23 +232,23 @@ class IndicatorFigure(Strict):
 class Satisfaction(Strict):
     verdict: Literal["satisfied", "basically_satisfied", "unsatisfied"]
     comment: Annotated[str, Field(max_length=5000)] = ""
-    due_date: date | None = None
+    due_date: OfficeDate | None = None
 
 
 class Review(Strict):
     decision: Literal["accept", "return"]
     comment: Annotated[str, Field(max_length=5000)] = ""
-    due_date: date | None = None
+    due_date: OfficeDate | None = None
 
 
 class ExtensionRequest(Strict):
     reason: Text
-    proposed_due_date: date
+    proposed_due_date: OfficeDate
 
 
 class ExtensionDecision(Strict):
     decision: Literal["grant", "deny"]
-    due_date: date | None = None
+    due_date: OfficeDate | None = None
     comment: Annotated[str, Field(max_length=5000)] = ""
 
 
@@ -232,8 +258,8 @@ class PolicyChange(Strict):
 
 
 class ScheduleUpload(Strict):
-    rest_days: list[date]
-    working_weekends: list[date]
+    rest_days: list[OfficeDate]
+    working_weekends: list[OfficeDate]
     reason: Text
 
 
@@ -255,7 +281,8 @@ class ItemQuery(Strict):
     group: Annotated[str, Field(max_length=300)] | None = None
     overdue: bool | None = None
     limit: Annotated[int, Field(ge=1, le=500)] = 50
-    offset: Annotated[int, Field(ge=0)] = 0
+    # past PostgreSQL's bigint the query itself fails
+    offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
 
 
 class SetClock(Strict):
@@ -279,10 +306,50 @@ class NestedErrors(ValueError):
         self.error = error
 
 
+# PostgreSQL text cannot hold NUL, and half a surrogate pair cannot be encoded as UTF-8: either
+# would fail deep in a service (a 500) instead of being refused here, naming the field.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableText(ValueError):
+    """Strings (or object keys) that cannot be stored, by their fields' paths."""
+
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(paths)
+        self.paths = paths
+
+
+def _unstorable(value: Any, path: str) -> list[str]:
+    if isinstance(value, str):
+        return [path] if _UNSTORABLE.search(value) else []
+    if isinstance(value, dict):
+        out = []
+        for key, inner in value.items():
+            if _UNSTORABLE.search(key):
+                out.append(path)  # the key itself cannot be echoed back in the answer
+            else:
+                out += _unstorable(inner, f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(value, list):
+        return [p for i, inner in enumerate(value) for p in _unstorable(inner, f"{path}.{i}")]
+    return []
+
+
 def field_errors(error: ValidationError) -> list[dict[str, Any]]:
     out = []
     for e in error.errors():
         nested = (e.get("ctx") or {}).get("error")
+        if isinstance(nested, UnstorableText):
+            for path in nested.paths:
+                label = FIELD_LABELS.get(path.split(".")[0], path) if path else "请求体"
+                out.append(
+                    {
+                        "field": path or "body",
+                        "message": f"{label}：含有无法保存的字符（空字符或残缺的 Unicode 字符）",
+                        "message_en": "contains a NUL character or a lone surrogate",
+                    }
+                )
+            continue
         if isinstance(nested, NestedErrors):
             for inner in field_errors(nested.error):
                 suffix = "" if inner["field"] == "body" else f".{inner['field']}"

@@ -116,3 +116,80 @@ def test_the_test_clock_route_needs_the_manual_clock(stack):
 
     app = create_app(Settings.from_env({**stack.env, "CLOCK": "system"}))
     assert "/api/v1/_test/clock" not in {r.rule for r in app.url_map.iter_rules()}
+
+
+# Found by the fuzz test (test_fuzz_api.py) or while writing it; each was a 5xx or worse.
+
+
+def test_text_that_cannot_be_stored_is_refused_naming_the_field(supervisor: Client):
+    # was a 500: PostgreSQL text cannot hold NUL, and half a surrogate pair is no UTF-8
+    item = supervisor.register(title="不可保存的字符")
+    response = supervisor.post(
+        f"/api/v1/items/{item['id']}/assign", {"lead_unit": "water", "co_units": ["a\x00"]}
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"][0]["field"] == "co_units.0"
+    assert response.json()["fields"][0]["message"].startswith("配合单位：含有无法保存的字符")
+    surrogate = supervisor.request(
+        "POST",
+        "/api/v1/items",
+        data='{"source": "special", "title": "\\ud800", "content": "x"}',
+        headers={"content-type": "application/json"},
+    )
+    assert surrogate.status_code == 400
+    assert [f["field"] for f in surrogate.json()["fields"]] == ["title"]
+    listed = supervisor.get("/api/v1/items", group="a\x00")
+    assert listed.status_code == 400
+    assert supervisor.item(item["id"])["status"] == "registered"
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(supervisor: Client):
+    # was a 500: bytes that are not even a zip file escaped openpyxl as zipfile.BadZipFile
+    response = supervisor.session.post(
+        f"{supervisor.base_url}/api/v1/imports/proposals",
+        params={"session_year": 2033},
+        files={"file": ("list.xlsx", b"not a spreadsheet")},
+        timeout=30,
+    )
+    assert response.status_code == 422
+    assert response.json()["error"] == "not_xlsx"
+    assert supervisor.get("/api/v1/reports/proposals/2033").json()["committees"] == []
+
+
+def test_numbers_that_are_no_numbers_are_refused(supervisor: Client):
+    # NaN was taken, became null in the event, and the services parked that event as poison
+    # (the item's later events then waited behind it for good)
+    response = supervisor.request(
+        "POST",
+        "/api/v1/items",
+        data='{"source": "work_report", "title": "指标", "content": "x", "details":'
+        ' {"year": 2030, "number": "NaN-1", "kind": "indicator", "target": NaN}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"][0]["field"] == "details.target"
+    assert "有限的数值" in response.json()["fields"][0]["message"]
+
+
+def test_dates_and_numbers_out_of_any_plausible_range_are_refused(supervisor: Client):
+    # a due date near 9999-12-31 was accepted, then overflowed the deadline service's
+    # arithmetic: the item never got its due date
+    item = supervisor.register(title="万年以后")
+    far = supervisor.post(
+        f"/api/v1/items/{item['id']}/assign", {"lead_unit": "water", "due_date": "9999-12-30"}
+    )
+    assert far.status_code == 400
+    assert far.json()["fields"][0]["message"] == "办理时限：须在 2000-01-01 至 2100-12-31 之间"
+    assert supervisor.item(item["id"])["status"] == "registered"
+    # an offset beyond PostgreSQL's bigint was a 500
+    assert supervisor.get("/api/v1/items", offset=10**23).status_code == 400
+    assert supervisor.get("/api/v1/admin/calendar/99999").status_code == 400
+    # "²" passes str.isdigit() but not int(): was a 500
+    superscript = supervisor.session.post(
+        f"{supervisor.base_url}/api/v1/imports/work-report",
+        params={"year": "²"},
+        files={"file": ("list.xlsx", b"x")},
+        timeout=30,
+    )
+    assert superscript.status_code == 400
+    assert superscript.json()["fields"][0]["field"] == "year"

@@ -1,0 +1,225 @@
+"""Fuzzing the live gateway from its own OpenAPI document (schemathesis).
+
+Two runs over every operation of `GET /api/v1/openapi.json`:
+
+- invalid requests only (schemathesis' negative generation: missing and extra fields, wrong
+  types, out-of-range values): each must be refused with a documented 4xx, never a 5xx, and a
+  refused request must append nothing to any event store, the read model or the evidence store;
+- valid requests: never a 5xx, and every answer matches the document.
+
+Both are deterministic (derandomized, a fixed seed, no example database) and bounded by
+`max-examples`, so CI runs the same cases every time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+import schemathesis
+from kombu import Connection
+from schemathesis.checks import (  # type: ignore[attr-defined]  # registered on first use
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
+
+from deploy.stack import Stack
+from gateway.app import create_app
+from gateway.openapi import openapi_document
+from services.kernel import deadletters
+from services.kernel.topology import SUBSCRIPTIONS, inbox_name
+from tests.client import Client, unique_ref
+
+pytestmark = pytest.mark.integration
+
+OPENAPI = "/api/v1/openapi.json"
+# Moves every service's clock for the rest of the session; the tests that need it set it.
+TEST_ONLY = "/api/v1/_test/clock"
+# A valid call changes the policy or the calendar every later test's due dates are counted
+# with, so only their refusals are fuzzed.
+POLICY_CHANGES = ["/api/v1/admin/time-limits", "/api/v1/admin/calendar/{year}"]
+# A year no other test reports on: the work-report and proposal items a valid registration
+# creates stay out of other tests' groups and year-end summaries.
+FUZZ_YEAR = 2100
+# what Flask's <uuid:...> converter accepts
+UUID_PATH = re.compile(r"(?i)[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    unsupported_method,
+]
+
+
+def fuzzed(mode: str, max_examples: int) -> schemathesis.BaseSchema:
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": 2026,
+            "generation": {
+                "mode": mode,
+                "max-examples": max_examples,
+                "deterministic": True,
+                "database": "none",
+                # the session's real token is sent with every request instead
+                "with-security-parameters": False,
+            },
+            "phases": {"examples": {"enabled": False}, "stateful": {"enabled": False}},
+        }
+    )
+    # Tests are made at collection time, before the stack runs, so the document is built here;
+    # the first test checks that the gateway serves exactly this one.
+    return schemathesis.openapi.from_dict(openapi_document(manual_clock=True), config=config)
+
+
+invalid = fuzzed("negative", max_examples=20).exclude(path=TEST_ONLY)
+valid = fuzzed("positive", max_examples=20).exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+
+
+class Stores:
+    """Everything a request could change: the event stores, the read model, evidence files;
+    and the bus, where a message a service cannot process is parked as a dead letter."""
+
+    QUERY = """
+        SELECT (SELECT count(*) FROM intake.intake_events),
+               (SELECT count(*) FROM assignment.assignment_events),
+               (SELECT count(*) FROM deadline.deadline_events),
+               (SELECT count(*) FROM reporting.items),
+               (SELECT coalesce(sum(version), 0) FROM reporting.items)
+    """
+
+    def __init__(self, conn: psycopg.Connection, evidence_dir: Path, amqp_uri: str) -> None:
+        self.conn = conn
+        self.evidence_dir = evidence_dir
+        self.amqp_uri = amqp_uri
+
+    def snapshot(self) -> tuple[Any, ...]:
+        row = self.conn.execute(self.QUERY).fetchone()
+        assert row is not None
+        files = sum(1 for p in self.evidence_dir.rglob("*") if p.is_file())
+        return (*row, files)
+
+    def dead_letters(self) -> dict[str, int]:
+        return deadletters.count(self.amqp_uri)
+
+    def _waiting(self) -> int:
+        with Connection(self.amqp_uri) as conn:
+            channel = conn.channel()
+            return sum(
+                channel.queue_declare(inbox_name(s), passive=True).message_count
+                for s in SUBSCRIPTIONS
+            )
+
+    def settle(self, quiet_seconds: float = 1.0, timeout: float = 60.0) -> None:
+        """Waits until events have stopped flowing: every inbox empty, the stores unchanged."""
+        give_up = time.monotonic() + timeout
+        last, since = None, time.monotonic()
+        while time.monotonic() - since < quiet_seconds:
+            assert time.monotonic() < give_up, "the services never went quiet"
+            state, waiting = self.snapshot(), self._waiting()
+            if state != last or waiting:
+                last, since = state, time.monotonic()
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def item_id(supervisor: Client) -> str:
+    """A real, assigned item: actions on it reach the item's rules instead of stopping at 404."""
+    item = supervisor.register(title="接口模糊测试", external_ref=unique_ref("fuzz"))
+    supervisor.assign(item["id"], "water")
+    return item["id"]
+
+
+@pytest.fixture(scope="module")
+def stores(stack: Stack, admin_conninfo: str, item_id: str) -> Iterator[Stores]:
+    """Settled after the real item is made, so its own events are not taken for a change."""
+    with psycopg.connect(admin_conninfo, autocommit=True) as conn:
+        stores = Stores(conn, stack.settings.evidence_dir, stack.settings.amqp_uri)
+        stores.settle()
+        yield stores
+
+
+@pytest.fixture(scope="module")
+def dead_before(stores: Stores) -> dict[str, int]:
+    return stores.dead_letters()
+
+
+@pytest.fixture(scope="module")
+def auth(supervisor: Client) -> dict[str, str]:
+    return {"Authorization": str(supervisor.session.headers["Authorization"])}
+
+
+def test_the_document_is_served_without_a_token_and_names_every_route(stack: Stack):
+    served = requests.get(f"{stack.gateway_url}{OPENAPI}", timeout=10)
+    assert served.status_code == 200
+    document = openapi_document(manual_clock=True)
+    assert served.json() == json.loads(json.dumps(document))
+
+    # every route under /api/v1 is documented, with the methods it answers to
+    routes = {
+        (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
+        for rule in create_app(stack.settings).url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    documented = {(m, path) for path, operations in document["paths"].items() for m in operations}
+    assert routes == documented
+
+
+def on_the_real_item(case: schemathesis.Case, item_id: str) -> None:
+    """A well-formed item id is replaced by the real item's; a malformed one is kept."""
+    if UUID_PATH.fullmatch(str(case.path_parameters.get("item_id", ""))):
+        case.path_parameters["item_id"] = item_id
+
+
+@invalid.parametrize()
+def test_invalid_requests_are_refused_and_change_nothing(
+    case: schemathesis.Case,
+    stack: Stack,
+    auth: dict[str, str],
+    item_id: str,
+    stores: Stores,
+    dead_before: dict[str, int],  # counted before the first request is sent
+):
+    on_the_real_item(case, item_id)
+    before = stores.snapshot()
+    response = case.call(base_url=stack.gateway_url, headers=auth)
+    case.validate_response(response, checks=[*CHECKS, negative_data_rejection], headers=auth)
+    after = stores.snapshot()
+    assert after == before, (
+        f"{case.method} {case.formatted_path} was refused with {response.status_code} "
+        f"yet changed the stores: {before} -> {after}"
+    )
+
+
+@valid.parametrize()
+def test_valid_requests_never_fail_the_server(
+    case: schemathesis.Case, stack: Stack, auth: dict[str, str], item_id: str
+):
+    on_the_real_item(case, item_id)
+    details = case.body.get("details") if isinstance(case.body, dict) else None
+    if case.path == "/api/v1/items" and isinstance(details, dict):
+        for key in ("year", "session_year"):
+            if key in details:
+                details[key] = FUZZ_YEAR
+    case.call_and_validate(base_url=stack.gateway_url, headers=auth, checks=CHECKS)
+
+
+def test_nothing_the_fuzzer_sent_was_parked_as_poison(stores: Stores, dead_before: dict[str, int]):
+    """A request the gateway accepts but a service then cannot process is not a 5xx: the
+    message is retried and dead-lettered, and the item's later events wait behind it."""
+    stores.settle()
+    assert stores.dead_letters() == dead_before
