@@ -9,10 +9,12 @@ The recorder below adds, inside the library's own insert transaction:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -26,6 +28,8 @@ from services.kernel.config import DatabaseAddress
 from services.kernel.ledger import GENESIS, StoredRow, chain_hash, verify_rows
 
 Projection = Callable[[Cursor[DictRow]], None]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,66 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class Recent(Generic[K, V]):
+    """What a process remembers of facts that never change once committed (a stream's hash
+    at a version, a message processed), bounded: the least recently used go first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
 class ChainedRecorder(PostgresApplicationRecorder):
     """The library's recorder, plus hash chain, processed-message record and projection."""
+
+    @cached_property
+    def _statements(self) -> dict[str, str]:
+        """Our statements, composed once (composing on every call costs more than running)."""
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "table": Identifier(self.events_table_name),
+        }
+        queries = {
+            "processed": "INSERT INTO {schema}.processed_messages"
+            " (origin, stream_id, stream_version, event_id) VALUES (%s, %s, %s, %s)",
+            "insert": "INSERT INTO {schema}.{table}"
+            " (originator_id, originator_version, topic, state, chain_hash)"
+            " SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[],"
+            " %s::bytea[]) RETURNING notification_id",
+            "previous": "SELECT originator_id, originator_version, chain_hash"
+            " FROM {schema}.{table} WHERE (originator_id, originator_version) IN"
+            " (SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
+            "processed_versions": "SELECT stream_version FROM {schema}.processed_messages"
+            " WHERE origin = %s AND stream_id = %s AND stream_version = ANY(%s)",
+        }
+        return {k: SQL(q).format(**names).as_string() for k, q in queries.items()}
+
+    @cached_property
+    def _tips(self) -> Recent[tuple[Any, int], bytes]:
+        """(stream, version) -> chain hash of rows this process committed: the next append to
+        the stream needs no query for its predecessor's hash."""
+        return Recent()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        hashes: dict[tuple[Any, int], bytes] = {}
+        ids = super().insert_events(stored_events, hashes=hashes, **kwargs)
+        for key, h in hashes.items():  # committed
+            self._tips.put(key, h)
+        return ids
 
     def _insert_events(
         self,
@@ -61,10 +123,7 @@ class ChainedRecorder(PostgresApplicationRecorder):
     ) -> None:
         if processed is not None:
             curs.execute(
-                SQL(
-                    "INSERT INTO {}.processed_messages "
-                    "(origin, stream_id, stream_version, event_id) VALUES (%s, %s, %s, %s)"
-                ).format(Identifier(self.datastore.schema)),
+                self._statements["processed"],
                 (
                     processed.origin,
                     processed.stream_id,
@@ -86,12 +145,17 @@ class ChainedRecorder(PostgresApplicationRecorder):
         )
 
     def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        hashes: dict[tuple[Any, int], bytes] | None = None,
+        **kwargs: Any,
     ) -> None:
         # The lock also serialises hash computation per stream.
         self._lock_table(curs)
         previous = self._previous_hashes(curs, stored_events)
-        hashes: list[bytes] = []
+        chain: list[bytes] = []
         for e in stored_events:
             h = chain_hash(
                 previous.get(e.originator_id, GENESIS),
@@ -101,23 +165,17 @@ class ChainedRecorder(PostgresApplicationRecorder):
                 e.state,
             )
             previous[e.originator_id] = h
-            hashes.append(h)
+            chain.append(h)
+            if hashes is not None:
+                hashes[(e.originator_id, e.originator_version)] = h
         curs.execute(
-            SQL(
-                "INSERT INTO {schema}.{table} "
-                "(originator_id, originator_version, topic, state, chain_hash) "
-                "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-                "%s::bytea[]) RETURNING notification_id"
-            ).format(
-                schema=Identifier(self.datastore.schema),
-                table=Identifier(self.events_table_name),
-            ),
+            self._statements["insert"],
             (
                 [e.originator_id for e in stored_events],
                 [e.originator_version for e in stored_events],
                 [e.topic for e in stored_events],
                 [e.state for e in stored_events],
-                hashes,
+                chain,
             ),
         )
 
@@ -127,31 +185,31 @@ class ChainedRecorder(PostgresApplicationRecorder):
         firsts: dict[Any, int] = {}
         for e in stored_events:
             firsts.setdefault(e.originator_id, e.originator_version)
-        wanted = [(sid, v - 1) for sid, v in firsts.items() if v > 1]
-        if not wanted:
-            return {}
-        curs.execute(
-            SQL(
-                "SELECT originator_id, chain_hash FROM {schema}.{table} "
-                "WHERE (originator_id, originator_version) IN "
-                "(SELECT * FROM unnest(%s::uuid[], %s::bigint[]))"
-            ).format(
-                schema=Identifier(self.datastore.schema),
-                table=Identifier(self.events_table_name),
-            ),
-            ([w[0] for w in wanted], [w[1] for w in wanted]),
-        )
-        return {row["originator_id"]: bytes(row["chain_hash"]) for row in curs.fetchall()}
+        known: dict[Any, bytes] = {}
+        wanted = []
+        for sid, v in firsts.items():
+            if v > 1:
+                h = self._tips.get((sid, v - 1))
+                if h is None:
+                    wanted.append((sid, v - 1))
+                else:
+                    known[sid] = h
+        if wanted:
+            curs.execute(
+                self._statements["previous"],
+                ([w[0] for w in wanted], [w[1] for w in wanted]),
+            )
+            for row in curs.fetchall():
+                h = bytes(row["chain_hash"])
+                known[row["originator_id"]] = h
+                self._tips.put((row["originator_id"], row["originator_version"]), h)
+        return known
 
     def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
         """Which of `versions` of one upstream stream this service has processed."""
         with self.datastore.get_connection() as conn:
             rows = conn.execute(
-                SQL(
-                    "SELECT stream_version FROM {}.processed_messages "
-                    "WHERE origin = %s AND stream_id = %s AND stream_version = ANY(%s)"
-                ).format(Identifier(self.datastore.schema)),
-                (origin, stream_id, versions),
+                self._statements["processed_versions"], (origin, stream_id, versions)
             ).fetchall()
         return {r["stream_version"] for r in rows}
 
@@ -233,6 +291,11 @@ class LedgerApplication(Application[UUID]):
 
     def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
         return self.ledger.processed_versions(origin, stream_id, versions)
+
+    @cached_property
+    def applied(self) -> Recent[tuple[str, UUID], int]:
+        """(origin, stream) -> the last version this process applied and committed."""
+        return Recent()
 
     def verify_ledger(self) -> list[dict[str, object]]:
         return [b.as_dict() for b in verify_rows(self.ledger.chain_rows())]
