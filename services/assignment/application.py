@@ -36,7 +36,11 @@ class DueDateRules(Protocol):
 
     def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None: ...
 
-    def return_window_end(self, assigned_on: str) -> str: ...
+    def assignment_terms(
+        self, source: str, due_date: str | None, explicit: bool, assigned_on: str
+    ) -> str:
+        """Checks the date as check_due_date does; returns the end of the return window."""
+        ...
 
 
 # The year's notice register is one stream that every assignment appends to; a concurrent
@@ -133,13 +137,16 @@ class Assignment(LedgerApplication):
     ) -> dict[str, Any]:
         """交办 (or 改派): numbers the transfer notice in the year's register."""
         self._check_units([lead_unit, *co_units])
+        terms: dict[tuple[Any, ...], date] = {}  # the deadline service's answer, per question
         for attempt in range(NOTICE_RETRIES):
             item = self.item(item_id)
             named = due_date or (None if reassign else item.requested_due_date)
-            rules.check_due_date(item.source, _iso(named), due_date is not None)
             now = self.clock.now()
             today = business_date(now)
-            return_by = date.fromisoformat(rules.return_window_end(today.isoformat()))
+            question = (item.source, _iso(named), due_date is not None, today.isoformat())
+            if question not in terms:
+                terms[question] = date.fromisoformat(rules.assignment_terms(*question))
+            return_by = terms[question]
             register = self._notice_register(today.year, actor, now)
             register.issue(item.id, actor, now)
             step = item.reassign if reassign else item.assign

@@ -51,6 +51,21 @@ def next_action_index(clock: Clock, calendar: WorkingCalendar, limits: TimeLimit
     return run
 
 
+# The item events that open, start, move or stop an item's clock.
+CLOCK_EVENTS = (
+    ItemReceived,
+    Assigned,
+    Reassigned,
+    FeedbackReturned,
+    Reopened,
+    ReturnedByUnit,
+    ExtensionGranted,
+    FeedbackSubmitted,
+    Closed,
+    Rectified,
+)
+
+
 class Deadline(LedgerApplication):
     name = "deadline"
 
@@ -160,17 +175,34 @@ class Deadline(LedgerApplication):
                 moved.append(str(item_id))
         return moved
 
-    def return_window_end(self, assigned_on: date) -> date:
+    def return_window_end(
+        self, assigned_on: date, rules: tuple[TimeLimits, WorkingCalendar] | None = None
+    ) -> date:
         """The last day a unit may return an item as not its business (default 3 working days)."""
-        return self.calendar().add_working_days(
-            assigned_on, self.limits().return_window_working_days
-        )
+        limits, calendar = rules or self.rules()
+        return calendar.add_working_days(assigned_on, limits.return_window_working_days)
 
-    def check_due_date(self, source: str, due_date: date | None, explicit: bool) -> None:
+    def check_due_date(
+        self,
+        source: str,
+        due_date: date | None,
+        explicit: bool,
+        rules: tuple[TimeLimits, WorkingCalendar] | None = None,
+    ) -> None:
         """Refuses a date the office may not set: a rest day, or none where one is required."""
+        limits, calendar = rules or self.rules()
         if explicit:
-            check_working_day(due_date, self.calendar())
-        check_named_date(source, due_date, self.limits())
+            check_working_day(due_date, calendar)
+        check_named_date(source, due_date, limits)
+
+    def assignment_terms(
+        self, source: str, due_date: date | None, explicit: bool, assigned_on: date
+    ) -> date:
+        """For an assignment (交办, 改派): refuses the due date as `check_due_date` does, and
+        returns the end of the unit's return window, under one reading of the rules."""
+        rules = self.rules()
+        self.check_due_date(source, due_date, explicit, rules)
+        return self.return_window_end(assigned_on, rules)
 
     # --- reactions ---
 
@@ -178,6 +210,8 @@ class Deadline(LedgerApplication):
         if envelope.origin != "assignment":
             return Reaction()
         contract = envelope.contract()
+        if not isinstance(contract, CLOCK_EVENTS):
+            return Reaction()  # nothing for the clock (its own echoes included)
         now = self.time.now()
         limits, calendar = self.rules()
         actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
@@ -222,10 +256,8 @@ class Deadline(LedgerApplication):
                 clock.extend(contract.due_date, contract.granted_on, calendar, now, actor)
             elif isinstance(contract, FeedbackSubmitted):
                 clock.stop("feedback submitted", now, actor)
-            elif isinstance(contract, Closed | Rectified):
+            else:  # Closed, Rectified
                 clock.stop("closed", now, actor)
-            else:
-                return Reaction()
         return Reaction([clock], next_action_index(clock, calendar, limits))
 
     def scan(self, now: datetime | None = None, limit: int = 500) -> list[tuple[str, str]]:

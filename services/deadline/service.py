@@ -52,8 +52,15 @@ class DeadlineService:
         )
 
     @rpc
-    def return_window_end(self, assigned_on: str) -> str:
-        return self.runtime.app.return_window_end(date.fromisoformat(assigned_on)).isoformat()
+    def assignment_terms(
+        self, source: str, due_date: str | None, explicit: bool, assigned_on: str
+    ) -> str:
+        return self.runtime.app.assignment_terms(
+            source,
+            date.fromisoformat(due_date) if due_date else None,
+            explicit,
+            date.fromisoformat(assigned_on),
+        ).isoformat()
 
     @rpc
     def time_limits(self) -> dict[str, Any]:
