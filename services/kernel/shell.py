@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -33,6 +34,12 @@ from services.kernel.store import LedgerApplication
 from services.kernel.topology import inbox
 
 log = logging.getLogger(__name__)
+
+# kombu asks whether librabbitmq (a C client this project does not use) can be imported each
+# time a connection object is made, and Nameko makes one for every RPC request and reply; a
+# failed import searches the whole module path every time. Recorded as absent, it answers at
+# once (py-amqp is used either way).
+sys.modules.setdefault("librabbitmq", None)  # type: ignore[assignment]
 
 # A refusal crosses RPC as itself, not as a generic RemoteError.
 deserialize_to_instance(Refused)
