@@ -196,12 +196,18 @@ class EventConsumer(Consumer):
     def handle_message_processed(
         self, message: Any, result: Any = None, exc_info: Any = None
     ) -> None:
-        if exc_info is None:
-            self.queue_consumer.ack_message(message)
-            return
-        tries = int((message.headers or {}).get("x-delivery-count", 0))
-        eventlet.sleep(min(self.settings.retry_backoff_seconds * 2**tries, 2.0))
-        self.queue_consumer.requeue_message(message)
+        try:
+            if exc_info is None:
+                self.queue_consumer.ack_message(message)
+                return
+            tries = int((message.headers or {}).get("x-delivery-count", 0))
+            eventlet.sleep(min(self.settings.retry_backoff_seconds * 2**tries, 2.0))
+            self.queue_consumer.requeue_message(message)
+        except (kombu.exceptions.OperationalError, OSError):
+            # The broker went away while the message was handled: it hands the message out
+            # again once back, and the consumer recognises what it already applied. Nameko
+            # would stop the whole service over this lost acknowledgement.
+            log.warning("could not settle a message with the broker; it will be redelivered")
 
 
 event_consumer = EventConsumer.decorator
