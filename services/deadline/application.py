@@ -210,11 +210,6 @@ class Deadline(LedgerApplication):
         if envelope.origin != "assignment":
             return Reaction()
         contract = envelope.contract()
-        if not isinstance(contract, CLOCK_EVENTS):
-            return Reaction()  # nothing for the clock (its own echoes included)
-        now = self.time.now()
-        limits, calendar = self.rules()
-        actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
         if isinstance(contract, ItemReceived):
             clock = Clock(
                 id=envelope.item_id,
@@ -226,7 +221,14 @@ class Deadline(LedgerApplication):
                 at=envelope.occurred_at,
             )
         else:
+            # an event about an item without a clock is refused (parked at the delivery limit)
             clock = self.repository.get(envelope.item_id)
+            if not isinstance(contract, CLOCK_EVENTS):
+                return Reaction()  # nothing for the clock (its own echoes included)
+        now = self.time.now()
+        limits, calendar = self.rules()
+        actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
+        if not isinstance(contract, ItemReceived):
             if isinstance(contract, Assigned):
                 clock.start(
                     contract.due_date,
