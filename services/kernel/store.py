@@ -10,14 +10,14 @@ The recorder below adds, inside its insert transaction (the library's, without p
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import (
     InterfaceError,
     JSONTranscoder,
@@ -284,6 +284,15 @@ def store_env(
     }
 
 
+def replay(aggregate: Any, events: Iterable[Any]) -> Any:
+    """Applies each event in turn: the library's projector, without its per-event
+    `isinstance` check against a runtime-checkable Protocol, which took a third of the time
+    to rebuild an item from its events."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
+
+
 class LedgerApplication(Application[UUID]):
     """Base of every service's application: its own schema, chained and append-only."""
 
@@ -298,6 +307,12 @@ class LedgerApplication(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def construct_repository(self) -> Repository[UUID]:
+        repository = super().construct_repository()
+        # a caller that names its own projector (the library's snapshotting does) still can
+        repository.get = partial(repository.get, projector_func=replay)  # type: ignore[method-assign]
+        return repository
 
     @property
     def ledger(self) -> ChainedRecorder:
