@@ -365,12 +365,15 @@ def wait_for_gateway(url: str, timeout: float = 60) -> None:
 
 
 def rss(stack: Stack) -> dict[str, float]:
-    out = {}
-    for name, process in stack.processes.items():
-        status = Path(f"/proc/{process.pid}/status").read_text()
+    """Resident MiB per process started, with its children (the gateway's gunicorn worker)."""
+
+    def tree_kb(pid: int) -> int:
+        status = Path(f"/proc/{pid}/status").read_text()
         kb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
-        out[name] = kb / 1024
-    return out
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return kb + sum(tree_kb(int(child)) for child in children)
+
+    return {name: tree_kb(process.pid) / 1024 for name, process in stack.processes.items()}
 
 
 # --- the run -----------------------------------------------------------------------------
