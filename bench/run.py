@@ -379,6 +379,101 @@ def rss(stack: Stack) -> dict[str, float]:
 # --- the run -----------------------------------------------------------------------------
 
 
+def measure(stack: Stack, args: argparse.Namespace) -> None:
+    PARTIAL.parent.mkdir(exist_ok=True)
+    stack.prepare()
+    settings = stack.settings
+    app_conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
+    say(
+        f"# Benchmark results\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python -m bench.run"
+        f" --events {args.events}`, on {platform.node()}:"
+        f" {os.cpu_count()} cores, {platform.python_version()}, {platform.platform()}.\n"
+    )
+    pg_tps = pg_single_row_tps(app_conninfo)
+    rabbit = rabbit_confirmed_publishes(settings.amqp_uri)
+    lower = min(pg_tps, rabbit)
+    say("## Baselines (one Python client)\n")
+    say(f"- PostgreSQL single-row transactions: {pg_tps:,.0f}/s")
+    say(f"- RabbitMQ confirmed publishes: {rabbit:,.0f}/s\n")
+
+    stack.start()
+    password = settings.demo_password
+    url = stack.gateway_url
+    idle = rss(stack)
+    say("## End to end: POST /api/v1/items to assigned with a due date\n")
+    say("| clients | items/s | ratio to lower | register ms p50/95/99 | assign ms p50/95/99 |")
+    say("|---|---|---|---|---|")
+    for clients in (1, 8, 32):
+        r = end_to_end(url, password, clients, max(5, args.per_client // max(1, clients // 4)))
+        say(
+            f"| {clients} | {r['rate']:.1f} | {r['rate'] / lower:.4f} | "
+            + "/".join(f"{pct(r['register'], p):.0f}" for p in (50, 95, 99))
+            + " | "
+            + "/".join(f"{pct(r['assign'], p):.0f}" for p in (50, 95, 99))
+            + " |"
+        )
+    loaded = rss(stack)
+    totals = paced(url, password, rate=args.paced_rate, seconds=10)
+    say(
+        f"\nPaced at {args.paced_rate:g} items/s for 10 s: {len(totals)} items,"
+        f" register-to-due-date p50 {pct(totals, 50):.0f} ms,"
+        f" p99 {pct(totals, 99):.0f} ms (target p99 < 250 ms).\n"
+    )
+
+    say("## Memory (resident, MiB)\n")
+    say("| process | idle | after load |")
+    say("|---|---|---|")
+    for name in idle:
+        say(f"| {name} | {idle[name]:.0f} | {loaded.get(name, 0):.0f} |")
+    stack.stop()
+
+    say("\n## Store and bus\n")
+    say("| what | figure | baseline | ratio |")
+    say("|---|---|---|---|")
+    for writers in (1, 8):
+        row(
+            f"appends, {writers} writer(s)",
+            appends(settings, writers, 2000 // writers),
+            "events/s",
+            raw_inserts(app_conninfo, writers, 2000 // writers),
+            "raw inserts/s",
+        )
+    row(
+        "outbox relay, store to confirmed",
+        relay_rate(settings, 5000),
+        "events/s",
+        rabbit,
+        "raw confirmed publishes/s",
+    )
+
+    per_item = 200
+    heavy = bulk_item_events(settings, 20, per_item)
+    rest = max(0, args.events - heavy)
+    bulk_item_events(settings, rest // 10, 10)
+    one, raw_one = replay_one_item(settings, per_item)
+    row(f"rebuild one item of {per_item} events (median)", one, "ms", raw_one, "ms raw select")
+    t = time.perf_counter()
+    replayed = rebuild(settings)
+    rebuild_rate = replayed / (time.perf_counter() - t)
+    row(
+        f"rebuild the read model from {replayed:,} events",
+        rebuild_rate,
+        "events/s",
+        raw_sequential_read(app_conninfo),
+        "rows/s raw sequential read",
+    )
+
+    with psycopg.connect(app_conninfo) as conn:
+        items = conn.execute("SELECT count(*) FROM reporting.items").fetchone()[0]
+    stack.start_gateway()
+    wait_for_gateway(url)
+    p50, p99 = read_p99(url, password)
+    say(
+        f"\nItem list with filters over {items:,} items: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+        " (target p99 < 50 ms), through the gateway."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -392,100 +487,11 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
     with isolated_env("sv_bench", READ_WAIT_SECONDS="10", LOG_LEVEL="WARNING") as env:
-        PARTIAL.parent.mkdir(exist_ok=True)
         stack = Stack(env, Path("var/bench-logs"))
-        stack.prepare()
-        settings = stack.settings
-        app_conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
-        say(
-            f"# Benchmark results\n\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `python -m bench.run"
-            f" --events {args.events}`, on {platform.node()}:"
-            f" {os.cpu_count()} cores, {platform.python_version()}, {platform.platform()}.\n"
-        )
-        pg_tps = pg_single_row_tps(app_conninfo)
-        rabbit = rabbit_confirmed_publishes(settings.amqp_uri)
-        lower = min(pg_tps, rabbit)
-        say("## Baselines (one Python client)\n")
-        say(f"- PostgreSQL single-row transactions: {pg_tps:,.0f}/s")
-        say(f"- RabbitMQ confirmed publishes: {rabbit:,.0f}/s\n")
-
-        stack.start()
-        password = settings.demo_password
-        url = stack.gateway_url
-        idle = rss(stack)
-        say("## End to end: POST /api/v1/items to assigned with a due date\n")
-        say("| clients | items/s | ratio to lower | register ms p50/95/99 | assign ms p50/95/99 |")
-        say("|---|---|---|---|---|")
-        for clients in (1, 8, 32):
-            r = end_to_end(url, password, clients, max(5, args.per_client // max(1, clients // 4)))
-            say(
-                f"| {clients} | {r['rate']:.1f} | {r['rate'] / lower:.4f} | "
-                + "/".join(f"{pct(r['register'], p):.0f}" for p in (50, 95, 99))
-                + " | "
-                + "/".join(f"{pct(r['assign'], p):.0f}" for p in (50, 95, 99))
-                + " |"
-            )
-        loaded = rss(stack)
-        totals = paced(url, password, rate=args.paced_rate, seconds=10)
-        say(
-            f"\nPaced at {args.paced_rate:g} items/s for 10 s: {len(totals)} items,"
-            f" register-to-due-date p50 {pct(totals, 50):.0f} ms,"
-            f" p99 {pct(totals, 99):.0f} ms (target p99 < 250 ms).\n"
-        )
-
-        say("## Memory (resident, MiB)\n")
-        say("| process | idle | after load |")
-        say("|---|---|---|")
-        for name in idle:
-            say(f"| {name} | {idle[name]:.0f} | {loaded.get(name, 0):.0f} |")
-        stack.stop()
-
-        say("\n## Store and bus\n")
-        say("| what | figure | baseline | ratio |")
-        say("|---|---|---|---|")
-        for writers in (1, 8):
-            row(
-                f"appends, {writers} writer(s)",
-                appends(settings, writers, 2000 // writers),
-                "events/s",
-                raw_inserts(app_conninfo, writers, 2000 // writers),
-                "raw inserts/s",
-            )
-        row(
-            "outbox relay, store to confirmed",
-            relay_rate(settings, 5000),
-            "events/s",
-            rabbit,
-            "raw confirmed publishes/s",
-        )
-
-        per_item = 200
-        heavy = bulk_item_events(settings, 20, per_item)
-        rest = max(0, args.events - heavy)
-        bulk_item_events(settings, rest // 10, 10)
-        one, raw_one = replay_one_item(settings, per_item)
-        row(f"rebuild one item of {per_item} events (median)", one, "ms", raw_one, "ms raw select")
-        t = time.perf_counter()
-        replayed = rebuild(settings)
-        rebuild_rate = replayed / (time.perf_counter() - t)
-        row(
-            f"rebuild the read model from {replayed:,} events",
-            rebuild_rate,
-            "events/s",
-            raw_sequential_read(app_conninfo),
-            "rows/s raw sequential read",
-        )
-
-        with psycopg.connect(app_conninfo) as conn:
-            items = conn.execute("SELECT count(*) FROM reporting.items").fetchone()[0]
-        stack.start_gateway()
-        wait_for_gateway(url)
-        p50, p99 = read_p99(url, password)
-        say(
-            f"\nItem list with filters over {items:,} items: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-            " (target p99 < 50 ms), through the gateway."
-        )
-        stack.stop()
+        try:
+            measure(stack, args)
+        finally:
+            stack.stop()  # also when a measurement fails or the run is interrupted
     say(f"\nThe whole run took {time.time() - started:.0f} s.")
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
