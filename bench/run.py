@@ -468,12 +468,16 @@ def measure(stack: Stack, args: argparse.Namespace) -> None:
 
     with psycopg.connect(app_conninfo) as conn:
         items = conn.execute("SELECT count(*) FROM reporting.items").fetchone()[0]
+    # fresh planner statistics after the bulk load, as autovacuum gathers them within a minute
+    admin = DatabaseAddress.parse(stack.settings.database_admin_url).conninfo()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE reporting.items")
     stack.start_gateway()
     wait_for_gateway(url)
     p50, p99 = read_p99(url, password)
     say(
         f"\nItem list with filters over {items:,} items: p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-        " (target p99 < 50 ms), through the gateway."
+        " (target p99 < 50 ms), through the gateway, after VACUUM ANALYZE."
     )
 
 

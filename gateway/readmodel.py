@@ -187,7 +187,8 @@ class ReadModel:
             where.append("status = %s")
             params.append(status)
         if unit:
-            where.append("(lead_unit = %s OR %s = ANY(co_units))")
+            # `@>` (not `= ANY`) so the co-units' GIN index can answer it
+            where.append("(lead_unit = %s OR co_units @> ARRAY[%s]::text[])")
             params += [unit, unit]
         if source:
             where.append("source = %s")
