@@ -8,6 +8,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -21,24 +22,25 @@ from tests.faults.servers import OwnPostgres, OwnRabbit
 LOAD_SCALE = int(os.environ.get("FAULT_LOAD_SCALE", "1"))
 
 
-@pytest.fixture(scope="session")
-def own_postgres() -> Iterator[OwnPostgres]:
-    server = OwnPostgres()
+Server = TypeVar("Server", OwnPostgres, OwnRabbit)
+
+
+def _running(server: Server) -> Iterator[Server]:
     server.start()
     try:
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture(scope="session")
+def own_postgres() -> Iterator[OwnPostgres]:
+    yield from _running(OwnPostgres())
 
 
 @pytest.fixture(scope="session")
 def own_rabbit() -> Iterator[OwnRabbit]:
-    server = OwnRabbit()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.remove()
+    yield from _running(OwnRabbit())
 
 
 @pytest.fixture(scope="session")
