@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol
@@ -43,8 +44,10 @@ class DueDateRules(Protocol):
         ...
 
 
-# The year's notice register is one stream that every assignment appends to; a concurrent
-# assignment makes the save conflict, and the whole step is retried on fresh state.
+# The year's notice register is one stream that every assignment appends to. Within a process
+# assignments take turns at it (waiting is cheaper than conflicting and replaying); an
+# assignment by another copy of the service makes the save conflict, and the whole step is
+# retried on fresh state.
 NOTICE_RETRIES = 40
 
 
@@ -56,6 +59,7 @@ class Assignment(LedgerApplication):
     def __init__(self, clock: Clock, env: dict[str, str]) -> None:
         super().__init__(env)
         self.clock = clock
+        self._numbering = threading.Lock()
 
     # --- queries ---
 
@@ -147,12 +151,14 @@ class Assignment(LedgerApplication):
             if question not in terms:
                 terms[question] = date.fromisoformat(rules.assignment_terms(*question))
             return_by = terms[question]
-            register = self._notice_register(today.year, actor, now)
-            register.issue(item.id, actor, now)
             step = item.reassign if reassign else item.assign
-            step(lead_unit, co_units, due_date, register.current(), return_by, today, actor, now)
             try:
-                self.save(item, register)
+                with self._numbering:
+                    register = self._notice_register(today.year, actor, now)
+                    register.issue(item.id, actor, now)
+                    notice = register.current()
+                    step(lead_unit, co_units, due_date, notice, return_by, today, actor, now)
+                    self.save(item, register)
                 return item.view()
             except IntegrityError:
                 if attempt == NOTICE_RETRIES - 1:
