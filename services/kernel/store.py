@@ -136,6 +136,12 @@ class ChainedRecorder(PostgresApplicationRecorder):
         projection: Projection | None = None,
         **kwargs: Any,
     ) -> None:
+        # The projection first: a read-model rebuild locks the read model and then marks what
+        # it replayed as processed, so a consumer must wait on the read model before it marks
+        # anything itself, or the two deadlock. A repeat still fails on the mark's primary key
+        # and the projection's effect rolls back with it.
+        if projection is not None:
+            projection(curs)
         if processed is not None:
             curs.execute(
                 self._statements["processed"],
@@ -146,8 +152,6 @@ class ChainedRecorder(PostgresApplicationRecorder):
                     processed.event_id,
                 ),
             )
-        if projection is not None:
-            projection(curs)
 
     def _lock_table(self, curs: Cursor[DictRow]) -> None:
         # The library takes LOCK TABLE ... EXCLUSIVE so that commit order equals notification

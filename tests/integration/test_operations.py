@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 import psycopg
 import pytest
@@ -12,7 +13,8 @@ import requests
 from kombu import Connection
 
 from deploy.stack import SERVICES, Stack
-from tests.client import Client, eventually
+from services.intake.domain import submission_id
+from tests.client import Client, eventually, unique_ref
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +122,50 @@ def consumer_counts_depth(stack: Stack) -> list[int]:
             channel.queue_declare(f"{s}.inbox", passive=True).message_count
             for s in ("assignment", "deadline", "reporting")
         ]
+
+
+def test_reporting_keeps_handling_events_while_a_rebuild_holds_the_read_model(
+    stack: Stack, supervisor: Client, admin_conninfo: str
+):
+    """A rebuild locks the read model, then marks what it replayed as processed. An event
+    reporting handles meanwhile must wait on the read model before it marks anything itself;
+    marking first would deadlock with the rebuild and cancel it."""
+    ref = unique_ref("rebuild")
+    item_id = str(submission_id("hotline", ref))
+    with psycopg.connect(admin_conninfo) as rebuild:
+        # were there a deadlock, this side would be the one told so, as a long rebuild is
+        rebuild.execute("SET LOCAL deadlock_timeout = '100ms'")
+        rebuild.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
+        registered = threading.Thread(
+            target=supervisor.post,
+            args=(
+                "/api/v1/items",
+                {
+                    "source": "hotline",
+                    "title": "重建期间登记",
+                    "content": "...",
+                    "complexity": "simple",
+                    "external_ref": ref,
+                },
+            ),
+        )
+        registered.start()
+
+        def reporting_waits_for_the_read_model() -> bool:
+            return (
+                rebuild.execute(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                    " WHERE c.relname = 'items' AND NOT l.granted"
+                ).fetchone()[0]
+                > 0
+            )
+
+        eventually(reporting_waits_for_the_read_model, timeout=20)
+        rebuild.execute(
+            "INSERT INTO reporting.processed_messages (origin, stream_id, stream_version, event_id)"
+            " VALUES ('assignment', %s, 1, gen_random_uuid()) ON CONFLICT DO NOTHING",
+            (item_id,),
+        )
+        rebuild.rollback()
+    registered.join(30)
+    eventually(lambda: supervisor.get(f"/api/v1/items/{item_id}").status_code == 200)
