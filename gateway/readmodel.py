@@ -83,6 +83,16 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value else None
 
 
+# A listening connection that only waits would not notice a peer that vanished without a
+# reset (a dropped network path); the kernel's keepalives and a periodic query do.
+KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+
+
 class Changes:
     """Wakes whoever waits for an item when reporting commits a change to its row: one
     connection LISTENs on the read model's channel for the whole process."""
@@ -91,6 +101,7 @@ class Changes:
     # it, they still look this often in case a change went unannounced.
     POLL_SECONDS = 0.02
     LISTENING_POLL_SECONDS = 0.5
+    QUIET_CHECK_SECONDS = 30.0
 
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
@@ -133,12 +144,15 @@ class Changes:
     def _listen(self) -> None:
         while True:
             try:
-                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                with psycopg.connect(self._conninfo, autocommit=True, **KEEPALIVES) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self._listening.set()
                     self._wake("")  # changes made before we listened: everyone looks again
-                    for notify in conn.notifies():
-                        self._wake(notify.payload)
+                    while True:
+                        for notify in conn.notifies(timeout=self.QUIET_CHECK_SECONDS):
+                            self._wake(notify.payload)
+                        # quiet for a while: make sure the connection is still there
+                        conn.execute("SELECT 1")
             except Exception:
                 log.warning("listening for read-model changes failed; retrying", exc_info=True)
             finally:
