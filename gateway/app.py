@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from flask import Flask, Response, g, jsonify, request
-from kombu import Connection
 from nameko.exceptions import RemoteError, RpcTimeout
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, ValidationError
@@ -45,7 +44,7 @@ from gateway.schemas import (
     TokenRequest,
     field_errors,
 )
-from services.kernel import logs, metrics
+from services.kernel import logs, metrics, ops
 from services.kernel.clock import ManualClock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import Refused
@@ -196,16 +195,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/readyz")
     def readyz() -> Any:
-        problems = []
-        try:
-            reads.ping()
-        except Exception as e:
-            problems.append(f"database: {e}")
-        try:
-            with Connection(settings.amqp_uri, connect_timeout=2) as conn:
-                conn.ensure_connection(max_retries=1)
-        except Exception as e:
-            problems.append(f"broker: {e}")
+        problems = ops.readiness(settings)
         if problems:
             return jsonify({"status": "unavailable", "problems": problems}), 503
         return jsonify({"status": "ready"})

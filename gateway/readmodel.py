@@ -288,7 +288,3 @@ class ReadModel:
             for r in rows
             if r["kind"] in committees
         ]
-
-    def ping(self) -> None:
-        with self._connection() as conn:
-            conn.execute("SELECT 1 FROM public.schema_migrations LIMIT 1")
