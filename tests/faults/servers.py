@@ -9,7 +9,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -19,18 +18,7 @@ from pathlib import Path
 import psycopg
 from kombu import Connection
 
-
-def _free_port(below: int = 40000) -> int:
-    """A free loopback port below `below` (RabbitMQ's distribution port is the node's + 20000)."""
-    for _ in range(200):
-        port = 20000 + int.from_bytes(os.urandom(2), "big") % (below - 20000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no free port")
+from deploy.stack import free_port
 
 
 def _run_as(user: str) -> dict[str, object]:
@@ -69,7 +57,7 @@ class OwnPostgres:
         self.folder = _owned_folder("sv-fault-pg-", "postgres")
         self.data = self.folder / "data"
         self.log = self.folder / "postgres.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         subprocess.run(
             [str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust"],
@@ -138,7 +126,8 @@ class OwnRabbit:
 
     def __init__(self) -> None:
         self.folder = _owned_folder("sv-fault-rmq-", "rabbitmq")
-        self.port = _free_port(below=45000)
+        self.port = free_port()
+        self.distribution_port = free_port()
         self.node = f"svfault{uuid.uuid4().hex[:8]}@localhost"
         self.log = self.folder / "rabbitmq.log"
         (self.folder / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
@@ -157,7 +146,7 @@ class OwnRabbit:
             "HOME": home,
             "RABBITMQ_NODENAME": self.node,
             "RABBITMQ_NODE_PORT": str(self.port),
-            "RABBITMQ_DIST_PORT": str(self.port + 20000),
+            "RABBITMQ_DIST_PORT": str(self.distribution_port),
             "RABBITMQ_CONFIG_FILE": f"{folder}/rabbitmq.conf",
             "RABBITMQ_ENABLED_PLUGINS_FILE": f"{folder}/enabled_plugins",
             "RABBITMQ_MNESIA_BASE": f"{folder}/mnesia",
