@@ -191,16 +191,7 @@ def isolated_env(prefix: str, **overrides: str) -> Iterator[dict[str, str]]:
     run_id = f"{prefix}_{uuid.uuid4().hex[:10]}"
     rabbitmqctl("add_vhost", run_id)
     rabbitmqctl("set_permissions", "-p", run_id, "guest", ".*", ".*", ".*")
-    env = base_env(
-        DATABASE_URL=f"postgresql://{run_id}_app:{run_id}_app@127.0.0.1:5432/{run_id}",
-        DATABASE_ADMIN_URL=f"postgresql://postgres@127.0.0.1:5432/{run_id}",
-        AMQP_URI=f"amqp://guest:guest@127.0.0.1:5672/{run_id}",
-        GATEWAY_PORT=str(free_port()),
-        # below the ephemeral port range, so no client socket holds one of them
-        METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),
-        JWT_SECRET=uuid.uuid4().hex,
-        **overrides,
-    )
+    env = stack_env(run_id, 5432, f"amqp://guest:guest@127.0.0.1:5672/{run_id}", **overrides)
     try:
         yield env
     finally:
@@ -212,6 +203,21 @@ def isolated_env(prefix: str, **overrides: str) -> Iterator[dict[str, str]]:
             )
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(f"{run_id}_app")))
         rabbitmqctl("delete_vhost", run_id)
+
+
+def stack_env(database: str, postgres_port: int, amqp_uri: str, **overrides: str) -> dict[str, str]:
+    """Settings for a whole stack on its own database (and its own role), given a broker."""
+    server = f"127.0.0.1:{postgres_port}/{database}"
+    return base_env(
+        DATABASE_URL=f"postgresql://{database}_app:{database}_app@{server}",
+        DATABASE_ADMIN_URL=f"postgresql://postgres@{server}",
+        AMQP_URI=amqp_uri,
+        GATEWAY_PORT=str(free_port()),
+        # below the ephemeral port range, so no client socket holds one of them
+        METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),
+        JWT_SECRET=uuid.uuid4().hex,
+        **overrides,
+    )
 
 
 def base_env(**overrides: str) -> dict[str, str]:

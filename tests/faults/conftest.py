@@ -4,7 +4,6 @@ and kill them; the machine's shared servers are never touched."""
 from __future__ import annotations
 
 import os
-import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TypeVar
 
 import pytest
 
-from deploy.stack import Stack, base_env, free_port
+from deploy.stack import Stack, stack_env
 from services.kernel.config import DatabaseAddress
 from tests.client import Client
 from tests.faults.audit import Audit
@@ -47,14 +46,10 @@ def own_rabbit() -> Iterator[OwnRabbit]:
 def fault_stack(
     own_postgres: OwnPostgres, own_rabbit: OwnRabbit, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    db = f"sv_fault_{uuid.uuid4().hex[:8]}"
-    env = base_env(
-        DATABASE_URL=f"postgresql://{db}_app:{db}_app@127.0.0.1:{own_postgres.port}/{db}",
-        DATABASE_ADMIN_URL=f"postgresql://postgres@127.0.0.1:{own_postgres.port}/{db}",
-        AMQP_URI=own_rabbit.amqp_uri,
-        GATEWAY_PORT=str(free_port()),
-        METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),
-        JWT_SECRET=uuid.uuid4().hex,
+    env = stack_env(
+        f"sv_fault_{uuid.uuid4().hex[:8]}",
+        own_postgres.port,
+        own_rabbit.amqp_uri,
         CLOCK="manual",
         BUS_DELIVERY_LIMIT="4",
         BUS_RETRY_BACKOFF_SECONDS="0.05",
