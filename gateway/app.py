@@ -21,7 +21,6 @@ from gateway.auth import Principal, authenticate, issue_token, principal_from_to
 from gateway.evidence import evidence_store
 from gateway.imports import ImportRejected, proposal_commands, validated, work_report_commands
 from gateway.openapi import openapi_document
-from gateway.readmodel import ReadModel
 from gateway.rpc import Services
 from gateway.schemas import (
     FIELD_LABELS,
@@ -48,6 +47,7 @@ from services.kernel import logs, metrics, ops
 from services.kernel.clock import ManualClock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import Refused
+from services.reporting.queries import ReadModel
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -259,14 +259,20 @@ def create_app(settings: Settings | None = None) -> Flask:
         item = reads.wait_for(UUID(view["id"]), view["version"], expect_deadline=expect_deadline)
         return jsonify(item or view)
 
-    @app.post("/api/v1/items/<uuid:item_id>/assign")
-    @requires("supervisor")
-    def assign(item_id: UUID) -> Any:
+    def assign(item_id: UUID, reassign: bool) -> Any:
+        """交办 and 改派: one request, one answer (with the computed due date)."""
         req = parse(AssignItem, body())
         view = services.call(
-            "assignment", "assign", str(item_id), req.model_dump(mode="json"), actor()
+            "assignment", "assign", str(item_id), req.model_dump(mode="json"), actor(), reassign
         )
         return changed(view, expect_deadline=True)
+
+    app.post("/api/v1/items/<uuid:item_id>/assign", endpoint="assign")(
+        requires("supervisor")(lambda item_id: assign(item_id, reassign=False))
+    )
+    app.post("/api/v1/items/<uuid:item_id>/reassign", endpoint="reassign")(
+        requires("supervisor")(lambda item_id: assign(item_id, reassign=True))
+    )
 
     @app.post("/api/v1/items/<uuid:item_id>/acknowledge")
     @requires("handler", "supervisor")
@@ -322,15 +328,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         req = parse(ReturnToOffice, body())
         view = services.call("assignment", "return_to_office", str(item_id), req.reason, actor())
         return changed(view)
-
-    @app.post("/api/v1/items/<uuid:item_id>/reassign")
-    @requires("supervisor")
-    def reassign(item_id: UUID) -> Any:
-        req = parse(AssignItem, body())
-        view = services.call(
-            "assignment", "reassign", str(item_id), req.model_dump(mode="json"), actor()
-        )
-        return changed(view, expect_deadline=True)
 
     @app.post("/api/v1/files")
     @requires("handler", "supervisor")

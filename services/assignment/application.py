@@ -5,18 +5,21 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime
+from functools import singledispatchmethod
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
+from services.assignment.adapters import PostgresUnitDirectory, UnitDirectory
 from services.assignment.domain import Item, NoticeRegister
-from services.deadline.calendar import business_date
 from services.kernel.clock import Clock
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
+    Contract,
     DeadlineSet,
     Envelope,
     Escalated,
@@ -24,12 +27,15 @@ from services.kernel.contracts import (
     Overdue,
     ReminderIssued,
 )
+from services.kernel.dates import business_date
 from services.kernel.errors import NotFound, Refused
-from services.kernel.store import LedgerApplication
+from services.kernel.store import LedgerApplication, event_type, transcoder
 
 SYSTEM_ACTORS = {
     "deadline": {"user": "system:deadline", "role": "system", "unit": None},
 }
+# what a history entry shows of an event besides its own fields
+_ENVELOPE_FIELDS = ("originator_topic", "timestamp", "actor", "at")
 
 
 class DueDateRules(Protocol):
@@ -56,10 +62,14 @@ class Assignment(LedgerApplication):
     # every assignment appends to the year's notice register: load it from a snapshot
     snapshotting_intervals: ClassVar[dict[type, int]] = {NoticeRegister: 50}
 
-    def __init__(self, clock: Clock, env: dict[str, str]) -> None:
+    def __init__(
+        self, clock: Clock, env: dict[str, str], units: UnitDirectory | None = None
+    ) -> None:
         super().__init__(env)
         self.clock = clock
+        self.units = units or PostgresUnitDirectory(self.ledger)
         self._numbering = threading.Lock()
+        self._transcoder = transcoder()
 
     # --- queries ---
 
@@ -70,62 +80,30 @@ class Assignment(LedgerApplication):
             raise NotFound("事项", "item") from None
 
     def history(self, item_id: UUID) -> list[dict[str, Any]]:
+        """Every event of the item in order, with who, when and its place in the hash chain."""
         rows = self.ledger.chain_rows(item_id)
         if not rows:
             raise NotFound("事项", "item")
         entries = []
         for row in rows:
-            e = self.mapper.to_domain_event(
-                StoredEvent(row.stream_id, row.version, row.topic, row.state)
-            )
-            data = {
-                k: _jsonable(v)
-                for k, v in vars(e).items()
-                if k
-                not in (
-                    "originator_id",
-                    "originator_version",
-                    "originator_topic",
-                    "timestamp",
-                    "actor",
-                    "at",
-                )
-            }
+            state = self._transcoder.decode(row.state)
             entries.append(
                 {
-                    "type": type(e).__name__,
+                    "type": event_type(row.topic),
                     "version": row.version,
-                    "at": e.at.isoformat(),
-                    "recorded_at": e.timestamp.isoformat(),
-                    "actor": e.actor,
-                    "data": data,
+                    "at": state["at"].isoformat(),
+                    "recorded_at": state["timestamp"].isoformat(),
+                    "actor": state["actor"],
+                    "data": {
+                        k: _jsonable(v) for k, v in state.items() if k not in _ENVELOPE_FIELDS
+                    },
                     "hash": bytes(row.stored_hash or b"").hex(),
                 }
             )
         return entries
 
-    def units(self) -> list[dict[str, str]]:
-        with self.ledger.datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT code, name, kind FROM assignment.units ORDER BY kind DESC, code"
-            ).fetchall()
-        return [dict(r) for r in rows]
-
-    def _check_units(self, codes: list[str]) -> None:
-        with self.ledger.datastore.get_connection() as conn:
-            known = {
-                r["code"]
-                for r in conn.execute(
-                    "SELECT code FROM assignment.units WHERE code = ANY(%s)", (codes,)
-                )
-            }
-        unknown = [c for c in codes if c not in known]
-        if unknown:
-            raise Refused(
-                "unknown_unit",
-                f"未知的承办单位：{'、'.join(unknown)}",
-                f"unknown unit: {', '.join(unknown)}",
-            )
+    def list_units(self) -> list[dict[str, str]]:
+        return self.units.units()
 
     # --- commands ---
 
@@ -139,25 +117,37 @@ class Assignment(LedgerApplication):
         rules: DueDateRules,
         reassign: bool = False,
     ) -> dict[str, Any]:
-        """交办 (or 改派): numbers the transfer notice in the year's register."""
-        self._check_units([lead_unit, *co_units])
+        """交办, or 改派 (`reassign`): numbers the transfer notice in the year's register."""
+        if unknown := self.units.unknown([lead_unit, *co_units]):
+            raise Refused(
+                "unknown_unit",
+                f"未知的承办单位：{'、'.join(unknown)}",
+                f"unknown unit: {', '.join(unknown)}",
+            )
         terms: dict[tuple[Any, ...], date] = {}  # the deadline service's answer, per question
         for attempt in range(NOTICE_RETRIES):
             item = self.item(item_id)
-            named = due_date or (None if reassign else item.requested_due_date)
             now = self.clock.now()
             today = business_date(now)
+            named = due_date or item.requested_due_date
             question = (item.source, _iso(named), due_date is not None, today.isoformat())
             if question not in terms:
                 terms[question] = date.fromisoformat(rules.assignment_terms(*question))
-            return_by = terms[question]
-            step = item.reassign if reassign else item.assign
             try:
                 with self._numbering:
                     register = self._notice_register(today.year, actor, now)
                     register.issue(item.id, actor, now)
-                    notice = register.current()
-                    step(lead_unit, co_units, due_date, notice, return_by, today, actor, now)
+                    item.assign(
+                        lead_unit,
+                        co_units,
+                        due_date,
+                        register.current(),
+                        terms[question],
+                        today,
+                        actor,
+                        now,
+                        reassign=reassign,
+                    )
                     self.save(item, register)
                 return item.view()
             except IntegrityError:
@@ -172,12 +162,17 @@ class Assignment(LedgerApplication):
         except AggregateNotFoundError:
             return NoticeRegister(id=NoticeRegister.id_for(year), year=year, actor=actor, at=now)
 
-    def return_to_office(self, item_id: UUID, reason: str, actor: dict[str, Any]) -> dict:
+    def _change(self, item_id: UUID, act: Callable[[Item, datetime], None]) -> dict:
+        """Load the item, give it one command at the clock's time, save it."""
         item = self.item(item_id)
-        now = self.clock.now()
-        item.return_to_office(reason, business_date(now), actor, now)
+        act(item, self.clock.now())
         self.save(item)
         return item.view()
+
+    def return_to_office(self, item_id: UUID, reason: str, actor: dict[str, Any]) -> dict:
+        return self._change(
+            item_id, lambda item, now: item.return_to_office(reason, business_date(now), actor, now)
+        )
 
     def report_progress(
         self,
@@ -187,26 +182,23 @@ class Assignment(LedgerApplication):
         period: str | None,
         actor: dict[str, Any],
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        item.report_progress(content, evidence, period, actor, self.clock.now())
-        self.save(item)
-        return item.view()
+        return self._change(
+            item_id, lambda item, now: item.report_progress(content, evidence, period, actor, now)
+        )
 
     def submit_co_unit_opinion(
         self, item_id: UUID, content: str, evidence: list[dict[str, Any]], actor: dict[str, Any]
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        item.submit_co_unit_opinion(content, evidence, actor, self.clock.now())
-        self.save(item)
-        return item.view()
+        return self._change(
+            item_id, lambda item, now: item.submit_co_unit_opinion(content, evidence, actor, now)
+        )
 
     def record_indicator(
         self, item_id: UUID, month: str, value: float, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        item.record_indicator(month, value, actor, self.clock.now())
-        self.save(item)
-        return item.view()
+        return self._change(
+            item_id, lambda item, now: item.record_indicator(month, value, actor, now)
+        )
 
     def record_satisfaction(
         self,
@@ -217,19 +209,15 @@ class Assignment(LedgerApplication):
         actor: dict[str, Any],
         rules: DueDateRules,
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        if due_date is not None:
-            rules.check_due_date(item.source, _iso(due_date), True)
-        now = self.clock.now()
-        item.record_satisfaction(verdict, comment, due_date, business_date(now), actor, now)
-        self.save(item)
-        return item.view()
+        def act(item: Item, now: datetime) -> None:
+            if due_date is not None:
+                rules.check_due_date(item.source, _iso(due_date), True)
+            item.record_satisfaction(verdict, comment, due_date, business_date(now), actor, now)
+
+        return self._change(item_id, act)
 
     def acknowledge(self, item_id: UUID, actor: dict[str, Any]) -> dict[str, Any]:
-        item = self.item(item_id)
-        item.acknowledge(actor, self.clock.now())
-        self.save(item)
-        return item.view()
+        return self._change(item_id, lambda item, now: item.acknowledge(actor, now))
 
     def submit_feedback(
         self,
@@ -239,10 +227,10 @@ class Assignment(LedgerApplication):
         evidence: list[dict[str, Any]] | None = None,
         reply_class: str | None = None,
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        item.submit_feedback(content, actor, self.clock.now(), evidence, reply_class)
-        self.save(item)
-        return item.view()
+        return self._change(
+            item_id,
+            lambda item, now: item.submit_feedback(content, actor, now, evidence, reply_class),
+        )
 
     def review(
         self,
@@ -253,31 +241,33 @@ class Assignment(LedgerApplication):
         actor: dict[str, Any],
         rules: DueDateRules,
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        now = self.clock.now()
-        if decision == "return" and due_date is not None:
-            rules.check_due_date(item.source, _iso(due_date), True)
-        if decision == "accept":
-            item.accept(comment, actor, now)
-        elif decision == "return":
+        """审核: accept (办结) or return for rework (退回重办)."""
+
+        def act(item: Item, now: datetime) -> None:
+            if decision == "accept":
+                item.accept(comment, actor, now)
+                return
+            if decision != "return":
+                raise Refused(
+                    "unknown_decision",
+                    f"审核结论须为 accept 或 return，收到：{decision}",
+                    f"decision must be accept or return, got: {decision}",
+                )
+            if due_date is not None:
+                rules.check_due_date(item.source, _iso(due_date), True)
             item.return_for_rework(comment, due_date, business_date(now), actor, now)
-        else:
-            raise Refused(
-                "unknown_decision",
-                f"审核结论须为 accept 或 return，收到：{decision}",
-                f"decision must be accept or return, got: {decision}",
-            )
-        self.save(item)
-        return item.view()
+
+        return self._change(item_id, act)
 
     def request_extension(
         self, item_id: UUID, reason: str, proposed_due_date: date, actor: dict[str, Any]
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        now = self.clock.now()
-        item.request_extension(reason, proposed_due_date, business_date(now), actor, now)
-        self.save(item)
-        return item.view()
+        return self._change(
+            item_id,
+            lambda item, now: item.request_extension(
+                reason, proposed_due_date, business_date(now), actor, now
+            ),
+        )
 
     def decide_extension(
         self,
@@ -288,68 +278,86 @@ class Assignment(LedgerApplication):
         actor: dict[str, Any],
         rules: DueDateRules,
     ) -> dict[str, Any]:
-        item = self.item(item_id)
-        now = self.clock.now()
         grant = decision == "grant"
-        if grant:
-            rules.check_due_date(
-                item.source, _iso(due_date or item.extension_requested), due_date is not None
-            )
-        item.decide_extension(grant, due_date, comment, business_date(now), actor, now)
-        self.save(item)
-        return item.view()
+
+        def act(item: Item, now: datetime) -> None:
+            if grant:
+                named = due_date or item.extension_requested
+                rules.check_due_date(item.source, _iso(named), due_date is not None)
+            item.decide_extension(grant, due_date, comment, business_date(now), actor, now)
+
+        return self._change(item_id, act)
 
     # --- reactions ---
 
     def react(self, envelope: Envelope) -> Reaction:
-        contract = envelope.contract()
-        system = {**SYSTEM_ACTORS["deadline"], "correlation_id": envelope.correlation_id}
-        if envelope.origin == "intake" and isinstance(contract, ItemReceived):
-            try:
-                self.repository.get(envelope.item_id)
-                return Reaction()
-            except AggregateNotFoundError:
-                pass
-            item = Item(
-                id=envelope.item_id,
-                source=contract.source,
-                title=contract.title,
-                content=contract.content,
-                external_ref=contract.external_ref,
-                due_date=contract.due_date,
-                complexity=contract.complexity,
-                issued_by=contract.issued_by,
-                actor=envelope.actor.model_dump(),
-                at=envelope.occurred_at,
-                details=contract.details or {},
-                group=contract.group,
-            )
-            return Reaction([item])
-        if envelope.origin == "deadline" and isinstance(contract, DeadlineSet):
-            item = self.item(envelope.item_id)
-            fields = contract.model_dump(exclude={"schema_version"})
-            item.record_deadline(fields, system, envelope.occurred_at)
-            return Reaction([item])
-        if envelope.origin == "deadline" and isinstance(contract, ReminderIssued):
-            item = self.item(envelope.item_id)
-            item.record_reminder(contract.kind, contract.due_date, system, envelope.occurred_at)
-            return Reaction([item])
-        if envelope.origin == "deadline" and isinstance(contract, Escalated):
-            item = self.item(envelope.item_id)
-            item.record_escalation(
-                contract.level,
-                contract.action,
-                contract.due_date,
-                contract.overdue_working_days,
-                system,
-                envelope.occurred_at,
-            )
-            return Reaction([item])
-        if envelope.origin == "deadline" and isinstance(contract, Overdue):
-            item = self.item(envelope.item_id)
-            item.record_overdue(contract.due_date, system, envelope.occurred_at)
-            return Reaction([item])
-        return Reaction()
+        return self._react(envelope.contract(), envelope)
+
+    @singledispatchmethod
+    def _react(self, contract: Contract, envelope: Envelope) -> Reaction:
+        return Reaction()  # nothing the item records
+
+    @_react.register
+    def _(self, contract: ItemReceived, envelope: Envelope) -> Reaction:
+        try:
+            self.repository.get(envelope.item_id)
+            return Reaction()
+        except AggregateNotFoundError:
+            pass
+        item = Item(
+            id=envelope.item_id,
+            source=contract.source,
+            title=contract.title,
+            content=contract.content,
+            external_ref=contract.external_ref,
+            due_date=contract.due_date,
+            complexity=contract.complexity,
+            issued_by=contract.issued_by,
+            actor=envelope.actor.model_dump(),
+            at=envelope.occurred_at,
+            details=contract.details or {},
+            group=contract.group,
+        )
+        return Reaction([item])
+
+    @_react.register
+    def _(self, contract: DeadlineSet, envelope: Envelope) -> Reaction:
+        item = self.item(envelope.item_id)
+        fields = contract.model_dump(exclude={"schema_version"})
+        item.record_deadline(fields, _system(envelope), envelope.occurred_at)
+        return Reaction([item])
+
+    @_react.register
+    def _(self, contract: ReminderIssued, envelope: Envelope) -> Reaction:
+        item = self.item(envelope.item_id)
+        item.record_reminder(
+            contract.kind, contract.due_date, _system(envelope), envelope.occurred_at
+        )
+        return Reaction([item])
+
+    @_react.register
+    def _(self, contract: Escalated, envelope: Envelope) -> Reaction:
+        item = self.item(envelope.item_id)
+        item.record_escalation(
+            contract.level,
+            contract.action,
+            contract.due_date,
+            contract.overdue_working_days,
+            _system(envelope),
+            envelope.occurred_at,
+        )
+        return Reaction([item])
+
+    @_react.register
+    def _(self, contract: Overdue, envelope: Envelope) -> Reaction:
+        item = self.item(envelope.item_id)
+        item.record_overdue(contract.due_date, _system(envelope), envelope.occurred_at)
+        return Reaction([item])
+
+
+def _system(envelope: Envelope) -> dict[str, Any]:
+    """The service that told the item, as the actor of what the item records."""
+    return {**SYSTEM_ACTORS[envelope.origin], "correlation_id": envelope.correlation_id}
 
 
 def _iso(value: date | None) -> str | None:

@@ -1,6 +1,8 @@
 """The item: its whole accountability history, from registration to closing.
 
-Every rule about what may happen to an item, and in which state, is here.
+Every rule about what may happen to an item, and in which state, is here: `ALLOWED_STATES`
+says which statuses allow each command, `services/kernel/access.py` who may give it, and
+`Item._guard` checks both before any command records anything.
 """
 
 from __future__ import annotations
@@ -11,31 +13,56 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.deadline.policy import check_not_past
+from services.kernel.access import ITEM_COMMANDS
+from services.kernel.dates import check_not_past
 from services.kernel.errors import Refused
+from services.kernel.vocabulary import (
+    RECTIFIABLE_SOURCES,
+    REPLY_CLASS_LABELS,
+    SATISFACTION_SOURCES,
+    STATUS_AFTER,
+    STATUS_LABELS,
+    STATUSES,
+    VERDICT_LABELS,
+    Status,
+)
 
-# status -> Chinese label, as staff see it
-STATUSES = {
-    "registered": "待交办",
-    "assigned": "已交办",
-    "acknowledged": "已签收",
-    "feedback_submitted": "已反馈",
-    "returned": "退回重办",
-    "returned_by_unit": "单位退回待改派",
-    "closed": "已办结",
-}
-RECTIFIABLE_SOURCES = ("finding", "upper_inspection")
-SATISFACTION_SOURCES = ("proposal", "netizen", "hotline", "petition")
-VERDICTS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
-REPLY_CLASSES = {
-    "A": "已解决或采纳",
-    "B": "正在解决或列入计划",
-    "C": "因条件限制暂不能解决",
-    "D": "留作参考",
-}
 NOTICE_NAMESPACE = UUID("1f7d5a2c-9b0e-4d3f-8a6c-2e4b6d8f0a13")
-OPEN_FOR_WORK = ("assigned", "acknowledged", "returned")
 Evidence = list[dict[str, Any]]
+
+OPEN_FOR_WORK: tuple[Status, ...] = ("assigned", "acknowledged", "returned")
+# command -> the statuses that allow it: the one table of the item's life.
+ALLOWED_STATES: dict[str, tuple[Status, ...]] = {
+    "assign": ("registered",),
+    "reassign": ("returned_by_unit", "assigned", "acknowledged"),
+    "acknowledge": ("assigned",),
+    "report_progress": OPEN_FOR_WORK,
+    "submit_co_unit_opinion": OPEN_FOR_WORK,
+    "record_indicator": tuple(s for s in STATUSES if s != "closed"),
+    "return_to_office": ("assigned", "acknowledged"),
+    "submit_feedback": ("acknowledged", "returned"),
+    "accept": ("feedback_submitted",),
+    "return_for_rework": ("feedback_submitted",),
+    "request_extension": OPEN_FOR_WORK,
+    "decide_extension": OPEN_FOR_WORK,
+    "record_satisfaction": ("closed",),
+}
+# command -> how staff name it in a refusal ("不能……")
+COMMAND_LABELS: dict[str, str] = {
+    "assign": "交办",
+    "reassign": "改派",
+    "acknowledge": "签收",
+    "report_progress": "报送进展",
+    "submit_co_unit_opinion": "报送配合意见",
+    "record_indicator": "报送月度数据",
+    "return_to_office": "退回",
+    "submit_feedback": "反馈办理结果",
+    "accept": "审核通过",
+    "return_for_rework": "退回重办",
+    "request_extension": "申请延期",
+    "decide_extension": "审批延期",
+    "record_satisfaction": "记录满意度",
+}
 
 
 def notice_number(year: int, number: int) -> str:
@@ -56,16 +83,15 @@ def report_recipient(source: str, issued_by: str | None, details: dict[str, Any]
     return issued_by or "县政府"
 
 
-def _wrong_state(action_zh: str, action_en: str, status: str) -> Refused:
-    return Refused(
-        "wrong_state",
-        f"事项当前状态为“{STATUSES[status]}”，不能{action_zh}",
-        f"cannot {action_en} an item in status {status}",
-        409,
-    )
-
-
 class Item(Aggregate):
+    class Event(Aggregate.Event):
+        def apply(self, aggregate: Any) -> None:
+            # Runs after each event's own method: the status it leads to is the kernel's
+            # STATUS_AFTER, the same table every read model follows.
+            status = STATUS_AFTER.get(type(self).__name__)
+            if status is not None:
+                aggregate.status = status
+
     @event("ItemReceived")
     def __init__(
         self,
@@ -96,7 +122,6 @@ class Item(Aggregate):
         self.return_by: date | None = None
         self.reopened = False
         self.answer: str | None = None
-        self.status = "registered"
         self.lead_unit: str | None = None
         self.co_units: list[str] = []
         self.due_date: date | None = None
@@ -110,6 +135,38 @@ class Item(Aggregate):
 
     # --- commands (check, then record) ---
 
+    def _guard(self, command: str, actor: dict[str, Any]) -> None:
+        """The one check before every command: the item's status allows it (409), the actor's
+        role may give it and a handler belongs to the unit it needs (403)."""
+        if self.status not in ALLOWED_STATES[command]:
+            raise Refused(
+                "wrong_state",
+                f"事项当前状态为“{STATUS_LABELS[self.status]}”，不能{COMMAND_LABELS[command]}",
+                f"cannot {command} an item in status {self.status}",
+                409,
+            )
+        permission = ITEM_COMMANDS[command]
+        role = actor.get("role")
+        if role not in permission.roles:
+            raise Refused("forbidden", "无权执行此操作", f"role {role} may not {command}", 403)
+        if role != "handler" or permission.unit is None:
+            return
+        unit = actor.get("unit")
+        if permission.unit == "lead" and unit != self.lead_unit:
+            raise Refused(
+                "not_lead_unit",
+                "只有牵头单位可以办理此事项",
+                "only the lead unit may act on this item",
+                403,
+            )
+        if permission.unit == "co" and unit not in self.co_units:
+            raise Refused(
+                "not_co_unit",
+                "只有配合单位可以报送配合意见",
+                "only a co-unit may send an opinion",
+                403,
+            )
+
     def assign(
         self,
         lead_unit: str,
@@ -120,52 +177,13 @@ class Item(Aggregate):
         today: date,
         actor: dict[str, Any],
         at: datetime,
+        *,
+        reassign: bool = False,
     ) -> None:
-        if self.status != "registered":
-            raise _wrong_state("交办", "assign", self.status)
-        self._check_units(lead_unit, co_units, due_date, today)
-        self._assigned(
-            lead_unit=lead_unit,
-            co_units=list(dict.fromkeys(co_units)),
-            due_date=due_date or self.requested_due_date,
-            assigned_on=today,
-            notice_number=notice,
-            return_by=return_by,
-            actor=actor,
-            at=at,
-        )
-
-    def reassign(
-        self,
-        lead_unit: str,
-        co_units: list[str],
-        due_date: date | None,
-        notice: str,
-        return_by: date,
-        today: date,
-        actor: dict[str, Any],
-        at: datetime,
-    ) -> None:
-        """改派: the office sends the item to another unit (after a unit returned it, or at
-        any time before an answer)."""
-        if self.status not in ("returned_by_unit", "assigned", "acknowledged"):
-            raise _wrong_state("改派", "reassign", self.status)
-        self._check_units(lead_unit, co_units, due_date, today)
-        self._reassigned(
-            lead_unit=lead_unit,
-            co_units=list(dict.fromkeys(co_units)),
-            due_date=due_date,
-            assigned_on=today,
-            notice_number=notice,
-            return_by=return_by,
-            previous_lead_unit=self.lead_unit,
-            actor=actor,
-            at=at,
-        )
-
-    def _check_units(
-        self, lead_unit: str, co_units: list[str], due_date: date | None, today: date
-    ) -> None:
+        """交办, or 改派 (`reassign`): the item goes to a lead unit (and co-units) with a
+        numbered transfer notice; a reassignment may come after the unit returned it, or at
+        any time before an answer."""
+        self._guard("reassign" if reassign else "assign", actor)
         if lead_unit in co_units:
             raise Refused(
                 "lead_unit_in_co_units",
@@ -173,14 +191,26 @@ class Item(Aggregate):
                 "the lead unit cannot also be a co-unit",
             )
         check_not_past(due_date, today)
+        terms: dict[str, Any] = {
+            "lead_unit": lead_unit,
+            "co_units": list(dict.fromkeys(co_units)),
+            "due_date": due_date or self.requested_due_date,
+            "assigned_on": today,
+            "notice_number": notice,
+            "return_by": return_by,
+            "actor": actor,
+            "at": at,
+        }
+        if reassign:
+            self._reassigned(**terms, previous_lead_unit=self.lead_unit)
+        else:
+            self._assigned(**terms)
 
     def return_to_office(
         self, reason: str, today: date, actor: dict[str, Any], at: datetime
     ) -> None:
         """退回: the lead unit says the item is not its business, within the window."""
-        self._check_lead_unit(actor)
-        if self.status not in ("assigned", "acknowledged"):
-            raise _wrong_state("退回", "return", self.status)
+        self._guard("return_to_office", actor)
         if not reason.strip():
             raise Refused("reason_required", "退回须说明理由", "a return needs a reason")
         if self.return_by is not None and today > self.return_by:
@@ -200,9 +230,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
-        self._check_lead_unit(actor)
-        if self.status not in OPEN_FOR_WORK:
-            raise _wrong_state("报送进展", "report progress on", self.status)
+        self._guard("report_progress", actor)
         self._progress_reported(
             unit=self.lead_unit,
             content=content,
@@ -215,31 +243,20 @@ class Item(Aggregate):
     def submit_co_unit_opinion(
         self, content: str, evidence: Evidence, actor: dict[str, Any], at: datetime
     ) -> None:
-        unit = actor.get("unit")
-        if actor.get("role") == "handler" and unit not in self.co_units:
-            raise Refused(
-                "not_co_unit",
-                "只有配合单位可以报送配合意见",
-                "only a co-unit may send an opinion",
-                403,
-            )
-        if self.status not in OPEN_FOR_WORK:
-            raise _wrong_state("报送配合意见", "send an opinion on", self.status)
+        self._guard("submit_co_unit_opinion", actor)
         self._co_unit_opinion_submitted(
-            unit=unit, content=content, evidence=evidence, actor=actor, at=at
+            unit=actor.get("unit"), content=content, evidence=evidence, actor=actor, at=at
         )
 
     def record_indicator(
         self, month: str, value: float, actor: dict[str, Any], at: datetime
     ) -> None:
         """月调度: an economic indicator's figure for a month, against its annual target."""
-        self._check_lead_unit(actor)
+        self._guard("record_indicator", actor)
         if self.source != "work_report" or self.details.get("kind") != "indicator":
             raise Refused(
                 "not_an_indicator", "只有主要经济指标可以报送月度数据", "not an indicator", 409
             )
-        if self.status == "closed":
-            raise _wrong_state("报送月度数据", "report a figure on", self.status)
         target = float(self.details.get("target") or 0)
         self._indicator_reported(
             month=month,
@@ -260,13 +277,12 @@ class Item(Aggregate):
         at: datetime,
     ) -> None:
         """回访: the author's or citizen's verdict; 不满意 reopens the item once."""
+        self._guard("record_satisfaction", actor)
         if self.source not in SATISFACTION_SOURCES:
             raise Refused(
                 "no_satisfaction", "该类事项不做满意度回访", "this source has no satisfaction", 409
             )
-        if self.status != "closed":
-            raise _wrong_state("记录满意度", "record satisfaction on", self.status)
-        if verdict not in VERDICTS:
+        if verdict not in VERDICT_LABELS:
             raise Refused(
                 "unknown_verdict", f"未知的满意度：{verdict}", f"unknown verdict {verdict}"
             )
@@ -276,9 +292,7 @@ class Item(Aggregate):
             self._reopened(reason=comment, due_date=due_date, reopened_on=today, actor=actor, at=at)
 
     def acknowledge(self, actor: dict[str, Any], at: datetime) -> None:
-        self._check_lead_unit(actor)
-        if self.status != "assigned":
-            raise _wrong_state("签收", "acknowledge", self.status)
+        self._guard("acknowledge", actor)
         self._acknowledged(unit=self.lead_unit, actor=actor, at=at)
 
     def submit_feedback(
@@ -289,10 +303,8 @@ class Item(Aggregate):
         evidence: Evidence | None = None,
         reply_class: str | None = None,
     ) -> None:
-        self._check_lead_unit(actor)
-        if self.status not in ("acknowledged", "returned"):
-            raise _wrong_state("反馈办理结果", "submit feedback on", self.status)
-        if self.source == "proposal" and reply_class not in REPLY_CLASSES:
+        self._guard("submit_feedback", actor)
+        if self.source == "proposal" and reply_class not in REPLY_CLASS_LABELS:
             raise Refused(
                 "reply_class_required",
                 "建议提案的答复须注明类别（A 已解决或采纳、B 正在解决或列入计划、"
@@ -312,8 +324,7 @@ class Item(Aggregate):
         )
 
     def accept(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
-        if self.status != "feedback_submitted":
-            raise _wrong_state("审核通过", "accept feedback on", self.status)
+        self._guard("accept", actor)
         self._feedback_accepted(comment=comment, actor=actor, at=at)
         if self.source in RECTIFIABLE_SOURCES:
             # 整改一件，销号一件: an accepted rectification crosses the problem off the ledger.
@@ -334,8 +345,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
-        if self.status != "feedback_submitted":
-            raise _wrong_state("退回重办", "return", self.status)
+        self._guard("return_for_rework", actor)
         if not comment.strip():
             raise Refused("comment_required", "退回重办须说明理由", "a return needs a reason")
         check_not_past(due_date, today)
@@ -346,9 +356,7 @@ class Item(Aggregate):
     def request_extension(
         self, reason: str, proposed_due_date: date, today: date, actor: dict[str, Any], at: datetime
     ) -> None:
-        self._check_lead_unit(actor)
-        if self.status not in OPEN_FOR_WORK:
-            raise _wrong_state("申请延期", "request an extension on", self.status)
+        self._guard("request_extension", actor)
         if self.extension_requested is not None:
             raise Refused(
                 "extension_pending", "已有待审批的延期申请", "an extension request is pending", 409
@@ -373,12 +381,11 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
+        self._guard("decide_extension", actor)
         if self.extension_requested is None:
             raise Refused(
                 "no_extension_request", "没有待审批的延期申请", "no extension request pending", 409
             )
-        if self.status not in OPEN_FOR_WORK:
-            raise _wrong_state("审批延期", "decide an extension on", self.status)
         if not grant:
             self._extension_denied(comment=comment, actor=actor, at=at)
             return
@@ -450,15 +457,6 @@ class Item(Aggregate):
         self._overdue(due_date=due_date, actor=actor, at=at)
         return True
 
-    def _check_lead_unit(self, actor: dict[str, Any]) -> None:
-        if actor.get("role") == "handler" and actor.get("unit") != self.lead_unit:
-            raise Refused(
-                "not_lead_unit",
-                "只有牵头单位可以办理此事项",
-                "only the lead unit may act on this item",
-                403,
-            )
-
     # --- events ---
 
     @event("Assigned")
@@ -477,7 +475,6 @@ class Item(Aggregate):
         self.co_units = co_units
         self.notice_number = notice_number
         self.return_by = return_by
-        self.status = "assigned"
 
     @event("Reassigned")
     def _reassigned(
@@ -496,13 +493,12 @@ class Item(Aggregate):
         self.co_units = co_units
         self.notice_number = notice_number
         self.return_by = return_by
-        self.status = "assigned"
 
     @event("ReturnedByUnit")
     def _returned_by_unit(
         self, unit: str, reason: str, actor: dict[str, Any], at: datetime
     ) -> None:
-        self.status = "returned_by_unit"
+        """Only the status moves (STATUS_AFTER)."""
 
     @event("ProgressReported")
     def _progress_reported(
@@ -550,7 +546,6 @@ class Item(Aggregate):
         at: datetime,
     ) -> None:
         self.reopened = True
-        self.status = "returned"
         self.feedback_at = None
 
     @event("ReportedBack")
@@ -561,7 +556,7 @@ class Item(Aggregate):
 
     @event("Acknowledged")
     def _acknowledged(self, unit: str, actor: dict[str, Any], at: datetime) -> None:
-        self.status = "acknowledged"
+        """Only the status moves (STATUS_AFTER)."""
 
     @event("FeedbackSubmitted")
     def _feedback_submitted(
@@ -576,13 +571,12 @@ class Item(Aggregate):
         evidence: Evidence | None = None,
         reply_class: str | None = None,
     ) -> None:
-        self.status = "feedback_submitted"
         self.feedback_at = at
         self.answer = content
 
     @event("FeedbackAccepted")
     def _feedback_accepted(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
-        self.status = "feedback_accepted"
+        """Only the status moves (STATUS_AFTER)."""
 
     @event("FeedbackReturned")
     def _feedback_returned(
@@ -593,7 +587,6 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
-        self.status = "returned"
         self.feedback_at = None
 
     @event("Rectified")
@@ -602,7 +595,7 @@ class Item(Aggregate):
 
     @event("Closed")
     def _closed(self, actor: dict[str, Any], at: datetime) -> None:
-        self.status = "closed"
+        """Only the status moves (STATUS_AFTER)."""
 
     @event("ExtensionRequested")
     def _extension_requested(
@@ -689,7 +682,7 @@ class Item(Aggregate):
             "group": self.group,
             "notice_number": self.notice_number,
             "status": self.status,
-            "status_label": STATUSES.get(self.status, self.status),
+            "status_label": STATUS_LABELS[self.status],
             "lead_unit": self.lead_unit,
             "co_units": self.co_units,
             "due_date": self.due_date.isoformat() if self.due_date else None,

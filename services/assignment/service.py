@@ -44,10 +44,13 @@ class AssignmentService:
 
     @rpc
     def list_units(self) -> list[dict[str, str]]:
-        return self.runtime.app.units()
+        return self.runtime.app.list_units()
 
     @rpc
-    def assign(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:
+    def assign(
+        self, item_id: str, command: dict[str, Any], actor: dict[str, Any], reassign: bool = False
+    ) -> dict:
+        """交办, or 改派 with `reassign`."""
         return self.runtime.app.assign(
             UUID(item_id),
             command["lead_unit"],
@@ -55,18 +58,7 @@ class AssignmentService:
             _date(command.get("due_date")),
             actor,
             self.deadline,
-        )
-
-    @rpc
-    def reassign(self, item_id: str, command: dict[str, Any], actor: dict[str, Any]) -> dict:
-        return self.runtime.app.assign(
-            UUID(item_id),
-            command["lead_unit"],
-            command.get("co_units") or [],
-            _date(command.get("due_date")),
-            actor,
-            self.deadline,
-            reassign=True,
+            reassign=reassign,
         )
 
     @rpc

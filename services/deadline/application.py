@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from functools import cache, singledispatchmethod
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
+from services.deadline.adapters import DueIndex, PostgresDueIndex
 from services.deadline.calendar import WorkingCalendar, YearSchedule
 from services.deadline.domain import SYSTEM, CalendarSchedules, Clock, TimeLimitPolicy
 from services.deadline.policy import TimeLimits, check_named_date, check_working_day
@@ -20,6 +20,7 @@ from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
     Assigned,
     Closed,
+    Contract,
     Envelope,
     ExtensionGranted,
     FeedbackReturned,
@@ -34,61 +35,33 @@ from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
 
 
-def next_action_index(clock: Clock, calendar: WorkingCalendar, limits: TimeLimits) -> Projection:
-    """Keeps the scan's index (when does this clock next need attention) in its transaction."""
-    next_at = clock.next_action_at(calendar, limits)
-
-    def run(curs: Cursor[DictRow]) -> None:
-        if next_at is not None:
-            curs.execute(
-                "INSERT INTO deadline.due_index (item_id, next_action_at) VALUES (%s, %s) "
-                "ON CONFLICT (item_id) DO UPDATE SET next_action_at = EXCLUDED.next_action_at",
-                (clock.id, next_at),
-            )
-        else:
-            curs.execute("DELETE FROM deadline.due_index WHERE item_id = %s", (clock.id,))
-
-    return run
+class Rules(NamedTuple):
+    limits: TimeLimits
+    calendar: WorkingCalendar
 
 
-# The item events that open, start, move or stop an item's clock.
-CLOCK_EVENTS = (
-    ItemReceived,
-    Assigned,
-    Reassigned,
-    FeedbackReturned,
-    Reopened,
-    ReturnedByUnit,
-    ExtensionGranted,
-    FeedbackSubmitted,
-    Closed,
-    Rectified,
-)
+# A handler asks for the rules only if it needs them (most item events leave the clock alone).
+LazyRules = Callable[[], Rules]
 
 
 class Deadline(LedgerApplication):
     name = "deadline"
 
-    def __init__(self, time: TimeSource, env: dict[str, str]) -> None:
+    def __init__(
+        self, time: TimeSource, env: dict[str, str], due_index: DueIndex | None = None
+    ) -> None:
         super().__init__(env)
         self.time = time
+        self.due_index = due_index or PostgresDueIndex(self.ledger)
         self._rules_version: dict[UUID, int] | None = None
-        self._rules: tuple[TimeLimits, WorkingCalendar] | None = None
+        self._rules: Rules | None = None
 
-    def rules(self) -> tuple[TimeLimits, WorkingCalendar]:
+    def rules(self) -> Rules:
         """The policy and the calendar, rebuilt only when either aggregate has changed (any
         copy of the service may change them, so the versions are asked every time)."""
-        with self.ledger.datastore.get_connection() as conn:
-            rows = conn.execute(
-                SQL(
-                    "SELECT originator_id, max(originator_version) AS v FROM deadline.{}"
-                    " WHERE originator_id = ANY(%s) GROUP BY originator_id"
-                ).format(Identifier(self.events_table())),
-                ([TimeLimitPolicy.ID, CalendarSchedules.ID],),
-            ).fetchall()
-        versions = {r["originator_id"]: r["v"] for r in rows}
+        versions = self.ledger.stream_versions([TimeLimitPolicy.ID, CalendarSchedules.ID])
         if self._rules is None or versions != self._rules_version:
-            self._rules = (self._load_limits(), self._load_calendar())
+            self._rules = Rules(self._load_limits(), self._load_calendar())
             self._rules_version = versions
         return self._rules
 
@@ -164,20 +137,21 @@ class Deadline(LedgerApplication):
         return {**self.calendar_view(schedule.year), "recounted": self.recount_open_clocks()}
 
     def recount_open_clocks(self) -> list[str]:
-        (limits, calendar), now = self.rules(), self.time.now()
-        with self.ledger.datastore.get_connection() as conn:
-            ids = [r["item_id"] for r in conn.execute("SELECT item_id FROM deadline.due_index")]
+        rules, now = self.rules(), self.time.now()
         moved = []
-        for item_id in ids:
+        for item_id in self.due_index.all():
             clock: Clock = self.repository.get(item_id)
-            if clock.recount(calendar, now):
-                self.save(clock, projection=next_action_index(clock, calendar, limits))
+            if clock.recount(rules.calendar, now):
+                self.save(clock, projection=self._filed(clock, rules))
                 moved.append(str(item_id))
         return moved
 
-    def return_window_end(
-        self, assigned_on: date, rules: tuple[TimeLimits, WorkingCalendar] | None = None
-    ) -> date:
+    def _filed(self, clock: Clock, rules: Rules) -> Projection:
+        """Keeps the scan's index (when does this clock next need attention) in its save."""
+        limits, calendar = rules
+        return self.due_index.place(clock.id, clock.next_action_at(calendar, limits))
+
+    def return_window_end(self, assigned_on: date, rules: Rules | None = None) -> date:
         """The last day a unit may return an item as not its business (default 3 working days)."""
         limits, calendar = rules or self.rules()
         return calendar.add_working_days(assigned_on, limits.return_window_working_days)
@@ -187,7 +161,7 @@ class Deadline(LedgerApplication):
         source: str,
         due_date: date | None,
         explicit: bool,
-        rules: tuple[TimeLimits, WorkingCalendar] | None = None,
+        rules: Rules | None = None,
     ) -> None:
         """Refuses a date the office may not set: a rest day, or none where one is required."""
         limits, calendar = rules or self.rules()
@@ -207,9 +181,10 @@ class Deadline(LedgerApplication):
     # --- reactions ---
 
     def react(self, envelope: Envelope) -> Reaction:
-        if envelope.origin != "assignment":
-            return Reaction()
+        """Opens, starts, moves or stops the item's clock; an event about an item without a
+        clock is refused (and parked at the delivery limit)."""
         contract = envelope.contract()
+        rules: LazyRules = cache(self.rules)
         if isinstance(contract, ItemReceived):
             clock = Clock(
                 id=envelope.item_id,
@@ -221,64 +196,102 @@ class Deadline(LedgerApplication):
                 at=envelope.occurred_at,
             )
         else:
-            # an event about an item without a clock is refused (parked at the delivery limit)
             clock = self.repository.get(envelope.item_id)
-            if not isinstance(contract, CLOCK_EVENTS):
-                return Reaction()  # nothing for the clock (its own echoes included)
-        now = self.time.now()
-        limits, calendar = self.rules()
-        actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
-        if not isinstance(contract, ItemReceived):
-            if isinstance(contract, Assigned):
-                clock.start(
-                    contract.due_date,
-                    contract.assigned_on,
-                    contract.lead_unit,
-                    calendar,
-                    limits,
-                    now,
-                    actor,
-                )
-            elif isinstance(contract, Reassigned):
-                named = contract.due_date or clock.requested_due_date
-                clock.start(
-                    named, contract.assigned_on, contract.lead_unit, calendar, limits, now, actor
-                )
-            elif isinstance(contract, FeedbackReturned):
-                clock.start(
-                    contract.due_date, contract.returned_on, None, calendar, limits, now, actor
-                )
-            elif isinstance(contract, Reopened):
-                clock.start(
-                    contract.due_date, contract.reopened_on, None, calendar, limits, now, actor
-                )
-            elif isinstance(contract, ReturnedByUnit):
-                clock.stop("returned by the unit", now, actor)
-            elif isinstance(contract, ExtensionGranted):
-                clock.extend(contract.due_date, contract.granted_on, calendar, now, actor)
-            elif isinstance(contract, FeedbackSubmitted):
-                clock.stop("feedback submitted", now, actor)
-            else:  # Closed, Rectified
-                clock.stop("closed", now, actor)
-        return Reaction([clock], next_action_index(clock, calendar, limits))
+            actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
+            if not self._move(contract, clock, rules, self.time.now(), actor):
+                return Reaction()  # nothing for the clock
+        return Reaction([clock], self._filed(clock, rules()))
+
+    @singledispatchmethod
+    def _move(
+        self, contract: Contract, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        """What an item event does to its clock; False: nothing."""
+        return False
+
+    @_move.register
+    def _(
+        self, contract: Assigned, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        limits, calendar = rules()
+        named, unit = contract.due_date, contract.lead_unit
+        clock.start(named, contract.assigned_on, unit, calendar, limits, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: Reassigned, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        limits, calendar = rules()
+        named, unit = contract.due_date or clock.requested_due_date, contract.lead_unit
+        clock.start(named, contract.assigned_on, unit, calendar, limits, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: FeedbackReturned, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        limits, calendar = rules()
+        clock.start(contract.due_date, contract.returned_on, None, calendar, limits, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: Reopened, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        limits, calendar = rules()
+        clock.start(contract.due_date, contract.reopened_on, None, calendar, limits, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: ExtensionGranted, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        clock.extend(contract.due_date, contract.granted_on, rules().calendar, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: ReturnedByUnit, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        clock.stop("returned by the unit", now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self,
+        contract: FeedbackSubmitted,
+        clock: Clock,
+        rules: LazyRules,
+        now: datetime,
+        actor: dict,
+    ) -> bool:
+        clock.stop("feedback submitted", now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self,
+        contract: Closed | Rectified,
+        clock: Clock,
+        rules: LazyRules,
+        now: datetime,
+        actor: dict,
+    ) -> bool:
+        clock.stop("closed", now, actor)
+        return True
 
     def scan(self, now: datetime | None = None, limit: int = 500) -> list[tuple[str, str]]:
         """Issues every reminder, overdue mark and escalation due by `now`; returns what it
         issued as (source, action) pairs."""
         now = now or self.time.now()
-        limits, calendar = self.rules()
-        with self.ledger.datastore.get_connection() as conn:
-            rows = conn.execute(
-                "SELECT item_id FROM deadline.due_index WHERE next_action_at <= %s "
-                "ORDER BY next_action_at LIMIT %s",
-                (now, limit),
-            ).fetchall()
+        rules = self.rules()
         issued: list[tuple[str, str]] = []
-        for row in rows:
-            clock: Clock = self.repository.get(UUID(str(row["item_id"])))
-            actions = clock.act(now, calendar, limits)
+        for item_id in self.due_index.due(now, limit):
+            clock: Clock = self.repository.get(item_id)
+            actions = clock.act(now, rules.calendar, rules.limits)
             try:
-                self.save(clock, projection=next_action_index(clock, calendar, limits))
+                self.save(clock, projection=self._filed(clock, rules))
             except IntegrityError:
                 continue  # the clock changed meanwhile; the next scan sees its new state
             issued += [(clock.source, a) for a in actions]

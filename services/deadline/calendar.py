@@ -18,20 +18,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import holidays
 
+from services.kernel.dates import BUSINESS_TZ
+
 __all__ = [
-    "BUSINESS_TZ",
     "WorkingCalendar",
     "YearSchedule",
-    "business_date",
     "end_of_business_day",
     "start_of_business_day",
 ]
-
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
@@ -258,10 +255,3 @@ def end_of_business_day(day: date) -> datetime:
 def start_of_business_day(day: date) -> datetime:
     """00:00 Asia/Shanghai at the start of `day`, in UTC."""
     return datetime.combine(day, time(0), tzinfo=BUSINESS_TZ).astimezone(UTC)
-
-
-def business_date(instant: datetime) -> date:
-    """The Asia/Shanghai calendar date of an aware datetime."""
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise ValueError("instant must carry a time zone")
-    return instant.astimezone(BUSINESS_TZ).date()

@@ -16,7 +16,6 @@ from eventsourcing.domain import Aggregate, event
 from services.deadline.calendar import (
     WorkingCalendar,
     YearSchedule,
-    business_date,
     end_of_business_day,
     start_of_business_day,
 )
@@ -27,6 +26,7 @@ from services.deadline.policy import (
     count_period,
     due_date_for,
 )
+from services.kernel.dates import business_date
 
 SYSTEM = {"user": "system:deadline", "role": "system", "unit": None}
 SINGLETONS = UUID("5b0f7c0e-2f7e-4c57-8f0e-3d2a1b4c5d6e")

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from services.deadline.calendar import WorkingCalendar
-from services.kernel.contracts import COMPLEXITIES, SOURCES
 from services.kernel.errors import Refused
+from services.kernel.vocabulary import COMPLEXITIES, SOURCES
 
 DEFAULTS_FILE = Path(__file__).with_name("time_limits.json")
 
@@ -229,16 +229,6 @@ def check_named_date(source: str, named_date: date | None, limits: TimeLimits) -
             "due_date_required",
             "该类事项须注明整改时限（due_date），以督办通知或上级反馈为准",
             "this source needs the due date from its notice (due_date)",
-        )
-
-
-def check_not_past(due_date: date | None, today: date) -> None:
-    """A due date set by a person may not lie before today."""
-    if due_date is not None and due_date < today:
-        raise Refused(
-            "due_date_in_past",
-            f"办理时限 {due_date} 早于今天 {today}",
-            f"due date {due_date} is before today {today}",
         )
 
 

@@ -9,9 +9,9 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.deadline.calendar import business_date
 from services.intake.domain import Submission, check_submission, group_for, submission_id
 from services.kernel.clock import Clock
+from services.kernel.dates import business_date
 from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication
 

@@ -8,9 +8,9 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.deadline.policy import check_not_past
-from services.kernel.contracts import COMPLEXITIES, SOURCES
+from services.kernel.dates import check_not_past
 from services.kernel.errors import Refused
+from services.kernel.vocabulary import COMPLEXITIES, SOURCES
 
 SUBMISSION_NAMESPACE = UUID("0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59")
 

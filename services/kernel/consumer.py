@@ -2,8 +2,8 @@
 
 A message is applied at most once in effect: what it changes and the record that it was
 processed (origin, stream, version) are committed in one transaction. Messages of one
-stream are applied in version order: a message whose predecessor has not been processed
-yet raises OutOfOrder, and the bus hands it back later.
+stream are applied in version order: a message whose predecessor (the stream's previous
+published event) has not been processed yet raises OutOfOrder, and the bus hands it back.
 """
 
 from __future__ import annotations
@@ -33,16 +33,17 @@ def consume(
 ) -> str:
     """Apply one message; returns "applied" or "duplicate"; raises OutOfOrder to retry."""
     origin, stream, version = envelope.origin, envelope.item_id, envelope.stream_version
+    predecessor = envelope.predecessor
     # The predecessor is known processed when this process applied it (usual in a stream's
     # flow): then the store is not asked first, and a repeat is told by its record's primary
     # key when saving (or, if today's state refuses it, by asking then).
-    asked = version > 1 and app.applied.get((origin, stream)) != version - 1
+    asked = predecessor > 0 and app.applied.get((origin, stream)) != predecessor
     if asked:
-        done = app.processed_versions(origin, stream, [version, version - 1])
+        done = app.processed_versions(origin, stream, [version, predecessor])
         if version in done:
             return "duplicate"
-        if version - 1 not in done:
-            raise OutOfOrder(f"{origin} {stream} v{version} before v{version - 1}")
+        if predecessor not in done:
+            raise OutOfOrder(f"{origin} {stream} v{version} before v{predecessor}")
     envelope.contract()  # a malformed payload fails here, before any effect
     try:
         reaction = react(envelope)

@@ -1,34 +1,20 @@
 """Cross-service event contracts: one versioned JSON schema per event type.
 
-Publisher (the outbox relay) and consumers share these models. A domain event whose class
-name is a contract type is published under that type; the contract picks its fields from the
-event's attributes, so a field the contract does not name never leaves the service.
+Publisher (the outbox relay) and consumers share these models. A stored event whose type name
+is a contract type is published under that type; the contract picks its fields from the
+event's state, so a field the contract does not name never leaves the service, and an event
+type without a contract (a clock's opening, a skipped reminder) is never published at all.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-Source = Literal[
-    "instruction",
-    "meeting",
-    "work_report",
-    "decision",
-    "proposal",
-    "netizen",
-    "hotline",
-    "petition",
-    "finding",
-    "upper_inspection",
-    "special",
-]
-Complexity = Literal["simple", "complex", "difficult"]
-SOURCES: tuple[str, ...] = get_args(Source)
-COMPLEXITIES: tuple[str, ...] = get_args(Complexity)
+from services.kernel.vocabulary import Complexity, ReplyClass, Source, Verdict
 
 EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
 
@@ -113,7 +99,7 @@ class IndicatorReported(Contract):
 
 
 class SatisfactionRecorded(Contract):
-    verdict: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    verdict: Verdict
     comment: str
 
 
@@ -139,7 +125,7 @@ class FeedbackSubmitted(Contract):
     original_due_date: date | None = None
     on_time: bool | None = None
     evidence: list[EvidenceFile] = Field(default_factory=list)
-    reply_class: Literal["A", "B", "C", "D"] | None = None
+    reply_class: ReplyClass | None = None
 
 
 class FeedbackAccepted(Contract):
@@ -176,13 +162,6 @@ class ExtensionDenied(Contract):
     comment: str
 
 
-class ClockOpened(Contract):
-    source: Source
-    complexity: Complexity | None = None
-    requested_due_date: date | None = None
-    issued_by: str | None = None
-
-
 class DeadlineSet(Contract):
     due_date: date
     due_at: datetime
@@ -199,10 +178,6 @@ class ReminderIssued(Contract):
     kind: Literal["before", "due_today"]
     due_date: date
     unit: str | None = None
-
-
-class ActionSkipped(Contract):
-    key: str
 
 
 class Escalated(Contract):
@@ -233,10 +208,6 @@ class Overdue(Contract):
     due_date: date
 
 
-class ClockStopped(Contract):
-    reason: str
-
-
 CONTRACTS: dict[str, type[Contract]] = {
     c.__name__: c
     for c in (
@@ -259,15 +230,12 @@ CONTRACTS: dict[str, type[Contract]] = {
         ExtensionRequested,
         ExtensionGranted,
         ExtensionDenied,
-        ClockOpened,
         DeadlineSet,
         ReminderIssued,
-        ActionSkipped,
         Escalated,
         EscalatedToLeader,
         PenaltyRecommended,
         Overdue,
-        ClockStopped,
     )
 }
 
@@ -283,11 +251,21 @@ class Envelope(BaseModel):
     position: int = Field(ge=1)
     item_id: UUID
     stream_version: int = Field(ge=1)
+    # The stream's previous published version (0: none), so a consumer applies a stream's
+    # events in order although its private events never travel; None: stream_version - 1.
+    previous_version: int | None = Field(default=None, ge=0)
     occurred_at: datetime
     actor: Actor
     correlation_id: str | None = None
     data: dict[str, Any]
     _contract: Contract | None = PrivateAttr(default=None)
+
+    @property
+    def predecessor(self) -> int:
+        """The version this one must follow (0: the stream's first published event)."""
+        if self.previous_version is None:
+            return self.stream_version - 1
+        return self.previous_version
 
     @property
     def routing_key(self) -> str:
@@ -307,23 +285,33 @@ def event_id(origin: str, item_id: UUID, stream_version: int) -> UUID:
     return uuid5(EVENT_ID_NAMESPACE, f"{origin}:{item_id}:{stream_version}")
 
 
-def envelope_for(origin: str, position: int, domain_event: Any) -> Envelope | None:
-    """The envelope for a stored domain event, or None if its type is not a contract."""
-    type_name = type(domain_event).__name__
+def envelope_from_state(
+    origin: str,
+    position: int,
+    stream_id: UUID,
+    version: int,
+    type_name: str,
+    state: dict[str, Any],
+    previous_version: int,
+) -> Envelope | None:
+    """The envelope of a stored event (its decoded state), or None if its type is not a
+    contract: such an event stays inside its service."""
     contract = CONTRACTS.get(type_name)
     if contract is None:
         return None
-    data = contract.model_validate(domain_event).model_dump(mode="json")
+    data = contract.model_validate(state).model_dump(mode="json")
+    actor = state["actor"]
     return Envelope(
-        event_id=event_id(origin, domain_event.originator_id, domain_event.originator_version),
+        event_id=event_id(origin, stream_id, version),
         type=type_name,
         schema_version=data.pop("schema_version"),
         origin=origin,
         position=position,
-        item_id=domain_event.originator_id,
-        stream_version=domain_event.originator_version,
-        occurred_at=domain_event.at,
-        actor=Actor.model_validate(domain_event.actor),
-        correlation_id=domain_event.actor.get("correlation_id"),
+        item_id=stream_id,
+        stream_version=version,
+        previous_version=previous_version,
+        occurred_at=state["at"],
+        actor=Actor.model_validate(actor),
+        correlation_id=actor.get("correlation_id"),
         data=data,
     )

@@ -1,9 +1,9 @@
 """The one outbox relay: publishes a service's stored events from its notification log.
 
-It reads from the last confirmed position, publishes each event with publisher confirms to
-the durable topic exchange, then records the new position. A crash between commit and
-publish, or between publish and recording the position, only delays or repeats a message;
-consumers drop repeats by event id.
+It reads from the last confirmed position, publishes each shared event (one with a contract)
+with publisher confirms to the durable topic exchange, then records the new position. A crash
+between commit and publish, or between publish and recording the position, only delays or
+repeats a message; consumers drop repeats by event id.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from kombu import Connection, Producer
 from psycopg import sql
 
 from services.kernel import metrics
-from services.kernel.contracts import Envelope, envelope_for
+from services.kernel.contracts import Envelope
+from services.kernel.eventlog import EventLog
 from services.kernel.store import LedgerApplication
 from services.kernel.topology import EVENTS, declare_all
 
@@ -40,6 +41,7 @@ class OutboxRelay:
         self._conninfo = conninfo
         self._delivery_limit = delivery_limit
         self.batch_size = batch_size
+        self._log = EventLog(app.recorder, origin)
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._position: int | None = None
@@ -133,16 +135,14 @@ class OutboxRelay:
     def run_once(self) -> int:
         """Publish the next batch; returns how many notifications were passed."""
         start = self.position() + 1
-        notifications = self.app.recorder.select_notifications(start, self.batch_size)
-        if not notifications:
+        envelopes, last = self._log.read(start, self.batch_size)
+        if last < start:
             return 0
         try:
-            for n in notifications:
-                envelope = envelope_for(self.origin, n.id, self.app.mapper.to_domain_event(n))
-                if envelope is not None:
-                    self.publish(envelope)
+            for envelope in envelopes:
+                self.publish(envelope)
         except Exception:
             self.close()
             raise
-        self._save_position(notifications[-1].id)
-        return len(notifications)
+        self._save_position(last)
+        return last - start + 1

@@ -5,6 +5,9 @@ The recorder below adds, inside its insert transaction (the library's, without p
 - the consumer's record of the message it is processing (table `processed_messages`), so
   effects and "processed" commit together or not at all,
 - an optional in-transaction projection (an index a timer scans, a read model row).
+
+`MemoryRecorder` does the same on the library's in-memory store, so an application runs
+without PostgreSQL in fast tests (`memory_env()`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ from uuid import UUID
 
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    IntegrityError,
     InterfaceError,
     JSONTranscoder,
     OperationalError,
     StoredEvent,
     Transcoding,
+    UUIDAsHex,
 )
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -34,7 +42,9 @@ from psycopg.sql import SQL, Identifier
 from services.kernel.config import DatabaseAddress
 from services.kernel.ledger import GENESIS, StoredRow, chain_hash, verify_rows
 
-Projection = Callable[[Cursor[DictRow]], None]
+# A change made in the same transaction as the events it follows: given the insert's cursor
+# on PostgreSQL, None on the in-memory store (where a port's in-memory table ignores it).
+Projection = Callable[[Cursor[DictRow] | None], None]
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -56,6 +66,19 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+def transcoder() -> JSONTranscoder:
+    """How every service encodes its events' state: the library's defaults and dates."""
+    t = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        t.register(transcoding)
+    return t
+
+
+def event_type(topic: str) -> str:
+    """A stored event's type name from its topic ("module:Aggregate.Type" -> "Type")."""
+    return topic.rsplit(".", 1)[-1]
 
 
 class Recent(Generic[K, V]):
@@ -101,6 +124,11 @@ class ChainedRecorder(PostgresApplicationRecorder):
             " (SELECT * FROM unnest(%s::uuid[], %s::bigint[]))",
             "processed_versions": "SELECT stream_version FROM {schema}.processed_messages"
             " WHERE origin = %s AND stream_id = %s AND stream_version = ANY(%s)",
+            "stream_versions": "SELECT originator_id, max(originator_version) AS v"
+            " FROM {schema}.{table} WHERE originator_id = ANY(%s) GROUP BY originator_id",
+            "published_before": "SELECT originator_id, max(originator_version) AS v"
+            " FROM {schema}.{table} WHERE originator_id = ANY(%s) AND notification_id < %s"
+            " AND substring(topic from '[^.]+$') = ANY(%s) GROUP BY originator_id",
         }
         return {k: SQL(q).format(**names).as_string() for k, q in queries.items()}
 
@@ -232,6 +260,22 @@ class ChainedRecorder(PostgresApplicationRecorder):
             ).fetchall()
         return {r["stream_version"] for r in rows}
 
+    def stream_versions(self, stream_ids: list[UUID]) -> dict[UUID, int]:
+        """The current version of each stream that exists."""
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(self._statements["stream_versions"], (stream_ids,)).fetchall()
+        return {r["originator_id"]: r["v"] for r in rows}
+
+    def published_before(
+        self, stream_ids: list[UUID], position: int, types: Sequence[str]
+    ) -> dict[UUID, int]:
+        """Each stream's last event of one of `types` stored before notification `position`."""
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(
+                self._statements["published_before"], (stream_ids, position, list(types))
+            ).fetchall()
+        return {r["originator_id"]: r["v"] for r in rows}
+
     def chain_rows(self, stream_id: UUID | None = None) -> list[StoredRow]:
         where = SQL(" WHERE originator_id = %s") if stream_id else SQL("")
         query = (
@@ -257,6 +301,90 @@ class ChainedRecorder(PostgresApplicationRecorder):
             )
             for r in rows
         ]
+
+
+class MemoryRecorder(POPOApplicationRecorder):
+    """The library's in-memory recorder with ChainedRecorder's additions: the hash chain, the
+    processed-message record and the projection, all or nothing under one lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hashes: dict[tuple[UUID, int], bytes] = {}
+        self._processed: set[tuple[str, UUID, int]] = set()
+
+    def insert_events(
+        self,
+        stored_events: Sequence[StoredEvent],
+        *,
+        processed: ProcessedMessage | None = None,
+        projection: Projection | None = None,
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            mark = processed and (processed.origin, processed.stream_id, processed.stream_version)
+            if mark and mark in self._processed:
+                raise IntegrityError(f"message already processed: {mark}")
+            self._assert_uniqueness(stored_events)
+            if projection is not None:
+                projection(None)
+            ids = self._update_table(stored_events)
+            for e in stored_events:
+                stream = UUID(str(e.originator_id))
+                previous = self._hashes.get((stream, e.originator_version - 1), GENESIS)
+                self._hashes[(stream, e.originator_version)] = chain_hash(
+                    previous, stream, e.originator_version, e.topic, e.state
+                )
+            if mark:
+                self._processed.add(mark)
+        self._notify_listeners()
+        return ids
+
+    def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
+        with self._database_lock:
+            return {v for v in versions if (origin, stream_id, v) in self._processed}
+
+    def stream_versions(self, stream_ids: list[UUID]) -> dict[UUID, int]:
+        with self._database_lock:
+            return {
+                sid: max(index)
+                for sid in stream_ids
+                if (index := self._stored_events_index.get(str(sid)))
+            }
+
+    def published_before(
+        self, stream_ids: list[UUID], position: int, types: Sequence[str]
+    ) -> dict[UUID, int]:
+        wanted, found = {str(s) for s in stream_ids}, {}
+        with self._database_lock:
+            for e in self._stored_events[: position - 1]:
+                if str(e.originator_id) in wanted and event_type(e.topic) in types:
+                    found[UUID(str(e.originator_id))] = e.originator_version
+        return found
+
+    def chain_rows(self, stream_id: UUID | None = None) -> list[StoredRow]:
+        with self._database_lock:
+            rows = [
+                StoredRow(
+                    UUID(str(e.originator_id)),
+                    e.originator_version,
+                    e.topic,
+                    e.state,
+                    self._hashes[(UUID(str(e.originator_id)), e.originator_version)],
+                )
+                for e in self._stored_events
+                if stream_id is None or str(e.originator_id) == str(stream_id)
+            ]
+        return sorted(rows, key=lambda r: (str(r.stream_id), r.version))
+
+
+class MemoryFactory(POPOFactory):
+    def application_recorder(self) -> MemoryRecorder:
+        return MemoryRecorder()
+
+
+def memory_env() -> dict[str, str]:
+    """An application's settings for the in-memory store (fast tests)."""
+    return {"PERSISTENCE_MODULE": "services.kernel.store:MemoryFactory"}
 
 
 # Aggregates a service process keeps after loading them; a cached one is brought up to date
@@ -308,9 +436,8 @@ class LedgerApplication(Application[UUID]):
         if recordings and self.on_saved is not None:
             self.on_saved()
 
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+    def construct_transcoder(self) -> JSONTranscoder:
+        return transcoder()
 
     def construct_repository(self) -> Repository[UUID]:
         repository = super().construct_repository()
@@ -319,8 +446,8 @@ class LedgerApplication(Application[UUID]):
         return repository
 
     @property
-    def ledger(self) -> ChainedRecorder:
-        assert isinstance(self.recorder, ChainedRecorder)
+    def ledger(self) -> ChainedRecorder | MemoryRecorder:
+        assert isinstance(self.recorder, ChainedRecorder | MemoryRecorder)
         return self.recorder
 
     def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
@@ -333,6 +460,3 @@ class LedgerApplication(Application[UUID]):
 
     def verify_ledger(self) -> list[dict[str, object]]:
         return [b.as_dict() for b in verify_rows(self.ledger.chain_rows())]
-
-    def events_table(self) -> str:
-        return self.ledger.events_table_name

@@ -1,26 +1,25 @@
 """The item ledger read model: one row per item, kept from the item's own event stream.
 
 Rows change in stream order (the consumer applies one stream's events in version order), so
-each handler only states what its event changes.
+each event's columns only state what that event changes; the status comes from the kernel's
+STATUS_AFTER, the table the item itself follows.
 """
 
 from __future__ import annotations
+
+from functools import singledispatch
 
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from services.kernel.contracts import (
-    Acknowledged,
     Assigned,
-    Closed,
     Contract,
     CoUnitOpinionSubmitted,
     DeadlineSet,
     Envelope,
     EscalatedToLeader,
-    FeedbackAccepted,
-    FeedbackReturned,
     FeedbackSubmitted,
     IndicatorReported,
     ItemReceived,
@@ -31,31 +30,15 @@ from services.kernel.contracts import (
     ReminderIssued,
     Reopened,
     ReportedBack,
-    ReturnedByUnit,
     SatisfactionRecorded,
 )
 from services.kernel.store import Projection
+from services.kernel.vocabulary import STATUS_AFTER
 
 # Committing a change to an item's row notifies this channel with the item's id (an empty
 # payload: any row may have changed), so the gateway can answer a write as soon as its
 # change is readable instead of polling the table.
 CHANNEL = "reporting_items"
-COUNTERS = {
-    ReminderIssued: ", reminders = reminders + 1",
-    ProgressReported: ", progress_reports = progress_reports + 1",
-    CoUnitOpinionSubmitted: ", co_unit_opinions = co_unit_opinions + 1",
-}
-STATUS_AFTER = {
-    Assigned: "assigned",
-    Reassigned: "assigned",
-    ReturnedByUnit: "returned_by_unit",
-    Reopened: "returned",
-    Acknowledged: "acknowledged",
-    FeedbackSubmitted: "feedback_submitted",
-    FeedbackReturned: "returned",
-    FeedbackAccepted: "feedback_accepted",
-    Closed: "closed",
-}
 
 
 def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
@@ -63,80 +46,129 @@ def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
     it commits."""
     contract = envelope.contract()
 
-    def run(curs: Cursor[DictRow]) -> None:
-        _change(curs)
+    def run(curs: Cursor[DictRow] | None) -> None:
+        assert curs is not None, "the item read model lives in PostgreSQL"
+        if isinstance(contract, ItemReceived):
+            _insert(curs, envelope, contract)
+        else:
+            _update(curs, envelope, contract)
         if announce:
             curs.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(envelope.item_id)))
-
-    def _change(curs: Cursor[DictRow]) -> None:
-        if isinstance(contract, ItemReceived):
-            curs.execute(
-                "INSERT INTO reporting.items (item_id, version, source, title, external_ref,"
-                " complexity, issued_by, details, group_key, status, registered_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'registered', %s, %s)"
-                " ON CONFLICT (item_id) DO NOTHING",
-                (
-                    envelope.item_id,
-                    envelope.stream_version,
-                    contract.source,
-                    contract.title,
-                    contract.external_ref,
-                    contract.complexity,
-                    contract.issued_by,
-                    Jsonb(contract.details or {}),
-                    contract.group,
-                    envelope.occurred_at,
-                    envelope.occurred_at,
-                ),
-            )
-            return
-        sets, params = _changes(contract)
-        increments = COUNTERS.get(type(contract), "")
-        curs.execute(
-            "UPDATE reporting.items SET version = %s, updated_at = %s"
-            + increments
-            + "".join(f", {column} = %s" for column in sets)
-            + " WHERE item_id = %s",
-            (envelope.stream_version, envelope.occurred_at, *params, envelope.item_id),
-        )
 
     return run
 
 
-def _changes(contract: Contract) -> tuple[list[str], list[object]]:
-    columns: dict[str, object] = {}
-    status = STATUS_AFTER.get(type(contract))
-    if status:
+def _insert(curs: Cursor[DictRow], envelope: Envelope, contract: ItemReceived) -> None:
+    curs.execute(
+        "INSERT INTO reporting.items (item_id, version, source, title, external_ref,"
+        " complexity, issued_by, details, group_key, status, registered_at, updated_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (item_id) DO NOTHING",
+        (
+            envelope.item_id,
+            envelope.stream_version,
+            contract.source,
+            contract.title,
+            contract.external_ref,
+            contract.complexity,
+            contract.issued_by,
+            Jsonb(contract.details or {}),
+            contract.group,
+            STATUS_AFTER["ItemReceived"],
+            envelope.occurred_at,
+            envelope.occurred_at,
+        ),
+    )
+
+
+def _update(curs: Cursor[DictRow], envelope: Envelope, contract: Contract) -> None:
+    columns = columns_after(contract)
+    if status := STATUS_AFTER.get(envelope.type):
         columns["status"] = status
-    if isinstance(contract, Assigned | Reassigned):
-        columns["lead_unit"] = contract.lead_unit
-        columns["co_units"] = contract.co_units
-        columns["notice_number"] = contract.notice_number
-        columns["return_by"] = contract.return_by
-    elif isinstance(contract, FeedbackSubmitted):
-        columns["answer"] = contract.content
-        columns["reply_class"] = contract.reply_class
-    elif isinstance(contract, ReportedBack):
-        columns["reported_to"] = contract.recipient
-    elif isinstance(contract, SatisfactionRecorded):
-        columns["satisfaction"] = contract.verdict
-    elif isinstance(contract, Reopened):
-        columns["reopened"] = True
-    elif isinstance(contract, IndicatorReported):
-        columns["indicator_month"] = contract.month
-        columns["indicator_value"] = contract.value
-        columns["indicator_gap"] = contract.gap
-    elif isinstance(contract, DeadlineSet):
-        columns["due_date"] = contract.due_date
-        columns["due_at"] = contract.due_at
-        columns["original_due_date"] = contract.original_due_date or contract.due_date
-        columns["extended"] = contract.extension
-        columns["co_unit_due_date"] = contract.co_unit_due_date
-    elif isinstance(contract, EscalatedToLeader):
-        columns["escalation_level"] = contract.level
-    elif isinstance(contract, PenaltyRecommended):
-        columns["escalation_level"] = contract.level
-        columns["penalty"] = contract.penalty
-    elif isinstance(contract, Overdue):
-        columns["overdue"] = True
-    return list(columns), list(columns.values())
+    increment = COUNTERS.get(type(contract))
+    curs.execute(
+        "UPDATE reporting.items SET version = %s, updated_at = %s"
+        + (f", {increment} = {increment} + 1" if increment else "")
+        + "".join(f", {column} = %s" for column in columns)
+        + " WHERE item_id = %s",
+        (envelope.stream_version, envelope.occurred_at, *columns.values(), envelope.item_id),
+    )
+
+
+# events counted on the row
+COUNTERS: dict[type[Contract], str] = {
+    ReminderIssued: "reminders",
+    ProgressReported: "progress_reports",
+    CoUnitOpinionSubmitted: "co_unit_opinions",
+}
+
+
+@singledispatch
+def columns_after(contract: Contract) -> dict[str, object]:
+    """The row's columns an event sets (besides its status and counters)."""
+    return {}
+
+
+@columns_after.register
+def _(contract: Assigned | Reassigned) -> dict[str, object]:
+    return {
+        "lead_unit": contract.lead_unit,
+        "co_units": contract.co_units,
+        "notice_number": contract.notice_number,
+        "return_by": contract.return_by,
+    }
+
+
+@columns_after.register
+def _(contract: FeedbackSubmitted) -> dict[str, object]:
+    return {"answer": contract.content, "reply_class": contract.reply_class}
+
+
+@columns_after.register
+def _(contract: ReportedBack) -> dict[str, object]:
+    return {"reported_to": contract.recipient}
+
+
+@columns_after.register
+def _(contract: SatisfactionRecorded) -> dict[str, object]:
+    return {"satisfaction": contract.verdict}
+
+
+@columns_after.register
+def _(contract: Reopened) -> dict[str, object]:
+    return {"reopened": True}
+
+
+@columns_after.register
+def _(contract: IndicatorReported) -> dict[str, object]:
+    return {
+        "indicator_month": contract.month,
+        "indicator_value": contract.value,
+        "indicator_gap": contract.gap,
+    }
+
+
+@columns_after.register
+def _(contract: DeadlineSet) -> dict[str, object]:
+    return {
+        "due_date": contract.due_date,
+        "due_at": contract.due_at,
+        "original_due_date": contract.original_due_date or contract.due_date,
+        "extended": contract.extension,
+        "co_unit_due_date": contract.co_unit_due_date,
+    }
+
+
+@columns_after.register
+def _(contract: EscalatedToLeader) -> dict[str, object]:
+    return {"escalation_level": contract.level}
+
+
+@columns_after.register
+def _(contract: PenaltyRecommended) -> dict[str, object]:
+    return {"escalation_level": contract.level, "penalty": contract.penalty}
+
+
+@columns_after.register
+def _(contract: Overdue) -> dict[str, object]:
+    return {"overdue": True}

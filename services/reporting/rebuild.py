@@ -13,11 +13,8 @@ import sys
 
 import psycopg
 
-from services.assignment.application import Assignment
-from services.kernel.clock import SystemClock
 from services.kernel.config import DatabaseAddress, Settings
-from services.kernel.contracts import envelope_for
-from services.kernel.store import store_env
+from services.kernel.eventlog import follow
 from services.reporting.projections import CHANNEL, item_row
 
 BATCH = 1000
@@ -25,9 +22,8 @@ BATCH = 1000
 
 def rebuild(settings: Settings) -> int:
     """Returns how many events were replayed into the read model."""
-    source = Assignment(SystemClock(), store_env(settings.database_url, "assignment", 1))
     replayed = 0
-    try:
+    with follow(settings.database_url, "assignment") as log:
         conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
         with (
             psycopg.connect(conninfo) as conn,
@@ -42,15 +38,13 @@ def rebuild(settings: Settings) -> int:
                 " (LIKE reporting.processed_messages INCLUDING DEFAULTS) ON COMMIT DROP"
             )
             start = 1
-            while notifications := source.recorder.select_notifications(start, BATCH):
+            while True:
+                envelopes, last = log.read(start, BATCH)
+                if last < start:
+                    break
                 processed = []
                 with conn.pipeline():  # statements go out without waiting for each answer
-                    for n in notifications:
-                        envelope = envelope_for(
-                            "assignment", n.id, source.mapper.to_domain_event(n)
-                        )
-                        if envelope is None:
-                            continue
+                    for envelope in envelopes:
                         item_row(envelope)(curs)
                         processed.append(
                             (
@@ -66,7 +60,7 @@ def rebuild(settings: Settings) -> int:
                     for mark in processed:
                         copy.write_row(mark)
                 replayed += len(processed)
-                start = notifications[-1].id + 1
+                start = last + 1
             curs.execute(
                 "INSERT INTO reporting.processed_messages"
                 " (origin, stream_id, stream_version, event_id)"
@@ -75,8 +69,6 @@ def rebuild(settings: Settings) -> int:
             )
             # one notification for the lot: whoever waits for a row looks again
             curs.execute("SELECT pg_notify(%s, '')", (CHANNEL,))
-    finally:
-        source.close()
     return replayed
 
 

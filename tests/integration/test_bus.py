@@ -15,15 +15,15 @@ from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from deploy.stack import Stack
-from services.assignment.application import Assignment
 from services.intake.application import Intake
 from services.intake.domain import Submission
 from services.kernel.clock import SystemClock
 from services.kernel.consumer import consume
-from services.kernel.contracts import Envelope, envelope_for
+from services.kernel.contracts import Envelope
 from services.kernel.deadletters import count as dead_letter_counts
 from services.kernel.deadletters import replay
 from services.kernel.errors import OutOfOrder
+from services.kernel.eventlog import follow
 from services.kernel.store import store_env
 from services.kernel.topology import EVENTS, inbox_name
 from services.reporting.application import Reporting
@@ -56,16 +56,9 @@ def drained(amqp_uri: str) -> bool:
 
 
 def item_envelopes(settings, item_id: str) -> list[Envelope]:
-    app = Assignment(SystemClock(), store_env(settings.database_url, "assignment", 1))
-    try:
-        notifications = app.recorder.select_notifications(1, 100000)
-        return [
-            envelope_for("assignment", n.id, app.mapper.to_domain_event(n))
-            for n in notifications
-            if str(n.originator_id) == item_id
-        ]
-    finally:
-        app.close()
+    with follow(settings.database_url, "assignment") as log:
+        envelopes, _ = log.read(1, 100000)
+    return [e for e in envelopes if str(e.item_id) == item_id]
 
 
 def db_snapshot(conninfo: str, item_id: str) -> dict:

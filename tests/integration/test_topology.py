@@ -12,6 +12,7 @@ from kombu import Connection
 from deploy.stack import rabbitmqctl
 from services.kernel.contracts import Envelope
 from services.kernel.outbox import OutboxRelay
+from services.kernel.store import LedgerApplication, memory_env
 from services.kernel.topology import inbox_name
 
 pytestmark = pytest.mark.integration
@@ -28,8 +29,12 @@ def empty_vhost() -> Iterator[str]:
 
 def test_the_relay_declares_every_inbox_before_its_first_publish(empty_vhost: str):
     relay = OutboxRelay(
-        app=None, origin="assignment", amqp_uri=empty_vhost, conninfo="", delivery_limit=3
-    )  # type: ignore[arg-type]
+        app=LedgerApplication(memory_env()),
+        origin="assignment",
+        amqp_uri=empty_vhost,
+        conninfo="",
+        delivery_limit=3,
+    )
     envelope = Envelope(
         event_id=uuid.uuid4(),
         type="Closed",

@@ -7,9 +7,10 @@ from uuid import uuid4
 
 import pytest
 
-from services.deadline.calendar import BUSINESS_TZ, WorkingCalendar, YearSchedule
+from services.deadline.calendar import WorkingCalendar, YearSchedule
 from services.deadline.domain import Clock
 from services.deadline.policy import TimeLimits
+from services.kernel.dates import BUSINESS_TZ
 from services.kernel.errors import Refused
 
 CALENDAR = WorkingCalendar()

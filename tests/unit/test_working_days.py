@@ -11,13 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.deadline.calendar import (
-    BUSINESS_TZ,
-    WorkingCalendar,
-    YearSchedule,
-    business_date,
-    end_of_business_day,
-)
+from services.deadline.calendar import WorkingCalendar, YearSchedule, end_of_business_day
+from services.kernel.dates import BUSINESS_TZ, business_date
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -1,4 +1,8 @@
-"""Reads from reporting's read model, and waiting for it to catch up with a write."""
+"""Reporting's published read side: the one module of a service the gateway may import.
+
+Item queries from the read model, and waiting for it to catch up with a write (read your
+writes). Summaries, ledgers and dashboards join here as they are built.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from services.assignment.domain import STATUSES
+from services.kernel.vocabulary import STATUS_LABELS
 from services.reporting.projections import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -39,7 +43,7 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "complexity": row["complexity"],
         "issued_by": row["issued_by"],
         "status": row["status"],
-        "status_label": STATUSES.get(row["status"], row["status"]),
+        "status_label": STATUS_LABELS[row["status"]],
         "lead_unit": row["lead_unit"],
         "co_units": list(row["co_units"]),
         "due_date": row["due_date"].isoformat() if row["due_date"] else None,

@@ -1,0 +1,27 @@
+"""Business dates: the county works in Asia/Shanghai; instants are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from services.kernel.errors import Refused
+
+BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def business_date(instant: datetime) -> date:
+    """The Asia/Shanghai calendar date of an aware datetime."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError("instant must carry a time zone")
+    return instant.astimezone(BUSINESS_TZ).date()
+
+
+def check_not_past(due_date: date | None, today: date) -> None:
+    """A due date set by a person may not lie before today."""
+    if due_date is not None and due_date < today:
+        raise Refused(
+            "due_date_in_past",
+            f"办理时限 {due_date} 早于今天 {today}",
+            f"due date {due_date} is before today {today}",
+        )

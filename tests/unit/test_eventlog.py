@@ -1,0 +1,60 @@
+"""A service's log read as envelopes: private events stay home, and each published event
+names the stream's previous published one, however the log is read."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from uuid import uuid4
+
+from services.deadline.calendar import WorkingCalendar
+from services.deadline.domain import Clock
+from services.deadline.policy import TimeLimits
+from services.kernel.eventlog import EventLog
+from services.kernel.store import LedgerApplication, memory_env
+
+AT = datetime(2026, 9, 28, 2, tzinfo=UTC)
+OFFICE = {"user": "supervisor", "role": "supervisor", "unit": None}
+
+
+def a_clock_log() -> tuple[LedgerApplication, Clock]:
+    """v1 ClockOpened (private), v2 DeadlineSet, v3 ClockStopped (private), v4 DeadlineSet."""
+    app = LedgerApplication(memory_env())
+    clock = Clock(
+        id=uuid4(),
+        source="instruction",
+        complexity=None,
+        requested_due_date=None,
+        issued_by=None,
+        actor=OFFICE,
+        at=AT,
+    )
+    calendar, limits = WorkingCalendar(), TimeLimits.defaults()
+    clock.start(None, date(2026, 9, 28), "water", calendar, limits, AT)
+    clock.stop("feedback submitted", AT)
+    clock.start(None, date(2026, 10, 9), None, calendar, limits, AT)
+    app.save(clock)
+    return app, clock
+
+
+def test_only_contract_events_travel_each_naming_the_last_one_before_it():
+    app, _ = a_clock_log()
+    envelopes, last = EventLog(app.recorder, "deadline").read(1, 100)
+    assert last == 4
+    assert [(e.type, e.stream_version, e.previous_version) for e in envelopes] == [
+        ("DeadlineSet", 2, 0),
+        ("DeadlineSet", 4, 2),
+    ]
+
+
+def test_a_log_read_from_the_middle_asks_the_store_for_the_previous_published_event():
+    app, _ = a_clock_log()
+    envelopes, _ = EventLog(app.recorder, "deadline").read(3, 100)
+    assert [(e.stream_version, e.previous_version) for e in envelopes] == [(4, 2)]
+
+
+def test_reading_a_batch_again_after_a_failed_publish_gives_the_same_envelopes():
+    app, _ = a_clock_log()
+    log = EventLog(app.recorder, "deadline")
+    first, _ = log.read(1, 100)
+    again, _ = log.read(1, 100)
+    assert [e.model_dump() for e in again] == [e.model_dump() for e in first]
