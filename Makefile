@@ -14,6 +14,7 @@ test: venv
 	bash deploy/ensure-local-services.sh
 	bash deploy/ensure-test-tools.sh
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 # The fault suite (tests/faults) under ten times the load `make test` gives it (several minutes).

@@ -1,0 +1,127 @@
+"""The deadline application on the in-memory store: item events open, start and stop an
+item's clock, and the scan issues what falls due exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from services.deadline.adapters import MemoryDueIndex
+from services.deadline.application import Deadline
+from services.kernel.contracts import Envelope
+from services.kernel.errors import Refused
+from services.kernel.store import memory_env
+
+OFFICE = {"user": "supervisor", "role": "supervisor", "unit": None}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.instant = datetime(2026, 9, 28, 2, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(clock: Clock) -> Deadline:
+    return Deadline(clock, memory_env(), due_index=MemoryDueIndex())  # type: ignore[arg-type]
+
+
+class Stream:
+    """One item's events as the assignment service publishes them."""
+
+    def __init__(self, app: Deadline) -> None:
+        self.app, self.item_id, self.version = app, uuid4(), 0
+
+    def send(self, type_name: str, **data: Any) -> str:
+        self.version += 1
+        envelope = Envelope(
+            event_id=uuid4(),
+            type=type_name,
+            schema_version=1,
+            origin="assignment",
+            position=self.version,
+            item_id=self.item_id,
+            stream_version=self.version,
+            occurred_at=datetime(2026, 9, 28, 2, tzinfo=UTC),
+            actor=OFFICE,
+            data=data,
+        )
+        reaction = self.app.react(envelope)
+        self.app.save(*reaction.aggregates, projection=reaction.projection)
+        return type_name
+
+
+def clock_events(app: Deadline, item_id: UUID) -> list[str]:
+    return [r.topic.rsplit(".", 1)[-1] for r in app.ledger.chain_rows(item_id)]
+
+
+def assigned(app: Deadline, source: str = "instruction") -> Stream:
+    stream = Stream(app)
+    stream.send("ItemReceived", source=source, title="t", content="c")
+    stream.send(
+        "Assigned", lead_unit="water", co_units=[], assigned_on="2026-09-28", return_by=None
+    )
+    return stream
+
+
+def test_an_assignment_sets_the_due_date_by_the_official_calendar(app):
+    stream = assigned(app)
+    clock = app.repository.get(stream.item_id)
+    assert clock.due_date == date(2026, 10, 13)  # 7 working days across National Day
+    assert clock_events(app, stream.item_id) == ["ClockOpened", "DeadlineSet"]
+
+
+def test_the_scan_marks_an_unanswered_item_overdue_once(app, clock):
+    stream = assigned(app)
+    clock.instant = datetime(2026, 10, 13, 16, 0, 1, tzinfo=UTC)  # just after 24:00 Shanghai
+    assert app.scan() == [("instruction", "overdue")]
+    assert app.scan() == []
+    assert clock_events(app, stream.item_id).count("Overdue") == 1
+
+
+def test_an_answer_stops_the_clock_and_nothing_falls_due_after_it(app, clock):
+    stream = assigned(app)
+    stream.send("Acknowledged", unit="water")
+    stream.send("FeedbackSubmitted", unit="water", content="已办结")
+    clock.instant = datetime(2026, 11, 30, 2, tzinfo=UTC)
+    assert app.scan() == []
+    assert clock_events(app, stream.item_id) == ["ClockOpened", "DeadlineSet", "ClockStopped"]
+
+
+def test_events_that_leave_the_clock_alone_record_nothing(app):
+    stream = assigned(app)
+    stream.send("Acknowledged", unit="water")
+    stream.send("ProgressReported", unit="water", content="进展")
+    assert clock_events(app, stream.item_id) == ["ClockOpened", "DeadlineSet"]
+
+
+def test_a_date_on_a_rest_day_is_refused_and_a_finding_needs_its_notice_date(app):
+    with pytest.raises(Refused) as refused:
+        app.check_due_date("instruction", date(2026, 10, 3), explicit=True)
+    assert refused.value.code == "not_a_working_day"
+    with pytest.raises(Refused) as refused:
+        app.check_due_date("finding", None, explicit=False)
+    assert refused.value.code == "due_date_required"
+
+
+def test_loading_a_year_recounts_the_open_deadlines_it_moves(app):
+    stream = Stream(app)
+    stream.send("ItemReceived", source="instruction", title="t", content="c")
+    stream.send("Assigned", lead_unit="water", co_units=[], assigned_on="2027-01-04")
+    assert app.repository.get(stream.item_id).due_date == date(2027, 1, 13)
+    rest = [f"2027-01-{d:02d}" for d in range(11, 16)]  # an imagined week of rest
+    result = app.load_schedule(
+        {"year": 2027, "rest_days": rest, "working_weekends": []}, "国务院通知", OFFICE
+    )
+    assert result["recounted"] == [str(stream.item_id)]
+    assert app.repository.get(stream.item_id).due_date == date(2027, 1, 20)
