@@ -67,9 +67,7 @@ class EventLog:
         for n in notifications:
             first.setdefault(UUID(str(n.originator_id)), n.originator_version)
         unknown = [
-            s
-            for s, v in first.items()
-            if v > 1 and (self._streams.get(s) or (0, 0))[0] != v - 1
+            s for s, v in first.items() if v > 1 and (self._streams.get(s) or (0, 0))[0] != v - 1
         ]
         if not unknown:
             return
