@@ -7,6 +7,7 @@ import random
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import psycopg
@@ -18,7 +19,7 @@ from deploy.stack import Stack
 from services.intake.application import Intake
 from services.intake.domain import Submission
 from services.kernel.clock import SystemClock
-from services.kernel.consumer import consume
+from services.kernel.consumer import Reaction, consume
 from services.kernel.contracts import Envelope
 from services.kernel.deadletters import count as dead_letter_counts
 from services.kernel.deadletters import replay
@@ -27,6 +28,7 @@ from services.kernel.eventlog import follow
 from services.kernel.store import store_env
 from services.kernel.topology import EVENTS, inbox_name
 from services.reporting.application import Reporting
+from services.reporting.projections import item_row
 from tests.client import Client, eventually
 
 pytestmark = pytest.mark.integration
@@ -242,3 +244,62 @@ print(time.monotonic() - start)
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert float(out.stdout.strip().splitlines()[-1]) < 0.9
+
+
+def test_a_message_s_effects_and_its_processed_mark_commit_together(
+    stack: Stack, app_conninfo: str
+):
+    """In PostgreSQL: when the effects fail, the mark is not kept; when the mark is refused
+    (a repeat), the effects roll back with it."""
+    reporting = Reporting(store_env(stack.settings.database_url, "reporting", 1))
+    item_id = uuid4()
+    at = datetime(2026, 9, 28, 2, tzinfo=UTC)
+
+    def event(version: int, type_name: str, occurred_at: datetime, **data: object) -> Envelope:
+        return Envelope(
+            event_id=uuid4(),
+            type=type_name,
+            schema_version=1,
+            origin="assignment",
+            position=version,
+            item_id=item_id,
+            stream_version=version,
+            occurred_at=occurred_at,
+            actor={"user": "supervisor", "role": "supervisor"},
+            data=data,
+        )
+
+    received = event(1, "ItemReceived", at, source="petition", title="原子性", content="c")
+
+    def failing(envelope: Envelope) -> Reaction:
+        def projection(curs: object) -> None:
+            item_row(envelope)(curs)
+            raise RuntimeError("the effect fails after writing")
+
+        return Reaction(projection=projection)
+
+    def row() -> tuple | None:
+        with psycopg.connect(app_conninfo) as conn:
+            return conn.execute(
+                "SELECT version, updated_at FROM reporting.items WHERE item_id = %s", (item_id,)
+            ).fetchone()
+
+    try:
+        with pytest.raises(RuntimeError):
+            consume(reporting, received, failing)
+        assert reporting.processed_versions("assignment", item_id, [1]) == set()
+        assert row() is None
+        assert consume(reporting, received, reporting.react) == "applied"
+
+        acknowledged = event(2, "Acknowledged", at, unit="water")
+        assert consume(reporting, acknowledged, reporting.react) == "applied"
+        # The same message again, as if this process had not applied it: not asked about
+        # first, its row change is written, and only its mark's conflict tells the repeat.
+        repeat = acknowledged.model_copy(update={"occurred_at": at.replace(hour=5)})
+        reporting.applied.put(("assignment", item_id), 1)
+        assert consume(reporting, repeat, reporting.react) == "duplicate"
+        assert row() == (2, at)
+    finally:
+        reporting.close()
+        with psycopg.connect(app_conninfo) as conn:
+            conn.execute("DELETE FROM reporting.items WHERE item_id = %s", (item_id,))

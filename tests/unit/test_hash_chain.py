@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from services.kernel.ledger import GENESIS, StoredRow, chain_hash, sm3, verify_rows
 
@@ -38,3 +38,36 @@ def test_a_missing_event_is_named():
     rows = chained(stream, [b"a", b"b", b"c"])
     del rows[1]
     assert [(b.version, b.reason) for b in verify_rows(rows)] == [(2, "missing event")]
+
+
+STREAM = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
+RECEIVED = "services.assignment.domain:Item.ItemReceived"
+ASSIGNED = "services.assignment.domain:Item.Assigned"
+
+
+def test_the_chain_hash_matches_known_answers():
+    """Vectors computed once with the cryptography package's SM3 over the documented layout:
+    previous hash ‖ "<stream>|<version>|<topic>|" ‖ state. Leaving out the previous hash,
+    the stream, the version or the topic changes them."""
+    first = chain_hash(GENESIS, STREAM, 1, RECEIVED, b'{"title":"a"}')
+    assert first.hex() == "0ef92f59b641935cbb5bb3e055e63b184cf332313810d2eaea77356c7641b646"
+    second = chain_hash(first, STREAM, 2, ASSIGNED, b'{"lead_unit":"water"}')
+    assert second.hex() == "5c2b68bee932aa61f346847ccf6733255ddd0c9545e55cc5b8e1164a1fa17ab8"
+
+
+def test_a_rewritten_event_with_its_own_hash_recomputed_is_named_by_the_next_link():
+    """A forger who recomputes the changed event's hash (the function is public) but not the
+    rest of the chain is caught where the next event's hash no longer follows."""
+    rows = chained(STREAM, [b"a", b"b", b"c"])
+    forged_hash = chain_hash(rows[0].stored_hash, STREAM, 2, "topic", b"forged")
+    rows[1] = StoredRow(STREAM, 2, "topic", b"forged", forged_hash)
+    assert [(b.version, b.reason) for b in verify_rows(rows)] == [(3, "hash mismatch")]
+
+
+def test_an_event_moved_to_another_stream_or_topic_does_not_verify():
+    rows = chained(STREAM, [b"a"])
+    other = uuid4()
+    moved = [StoredRow(other, 1, "topic", b"a", rows[0].stored_hash)]
+    assert [(b.stream_id, b.reason) for b in verify_rows(moved)] == [(other, "hash mismatch")]
+    retyped = [StoredRow(STREAM, 1, "other-topic", b"a", rows[0].stored_hash)]
+    assert [b.reason for b in verify_rows(retyped)] == ["hash mismatch"]
