@@ -76,3 +76,17 @@ def eventually(check: Any, timeout: float = 20.0, interval: float = 0.1) -> Any:
             return last
         time.sleep(interval)
     raise AssertionError(f"not reached within {timeout}s; last value: {last!r}")
+
+
+def stored_types(conninfo: str, service: str, stream_id: str) -> list[str]:
+    """The types of a stream's events in a service's own store, in order: what that service
+    has committed, whether or not another service has heard of it yet."""
+    import psycopg
+
+    with psycopg.connect(conninfo) as conn:
+        rows = conn.execute(
+            f"SELECT topic FROM {service}.{service}_events WHERE originator_id = %s"
+            " ORDER BY originator_version",
+            (stream_id,),
+        ).fetchall()
+    return [topic.rsplit(".", 1)[-1] for (topic,) in rows]

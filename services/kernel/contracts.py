@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from services.kernel.vocabulary import Complexity, ReplyClass, Source, Verdict
 
@@ -278,6 +278,20 @@ class Envelope(BaseModel):
         if self._contract is None:
             self._contract = CONTRACTS[self.type].model_validate(self.data)
         return self._contract
+
+
+class MalformedMessage(ValueError):
+    """A body that is not a valid event of a known type: parked at once, never retried."""
+
+
+def decode(body: Any) -> Envelope:
+    """A message body as an envelope with its payload validated; raises MalformedMessage."""
+    try:
+        envelope = Envelope.model_validate(body)
+        envelope.contract()
+    except (ValidationError, KeyError, TypeError) as e:
+        raise MalformedMessage(str(e)) from None
+    return envelope
 
 
 def event_id(origin: str, item_id: UUID, stream_version: int) -> UUID:

@@ -24,16 +24,19 @@ def count(amqp_uri: str) -> dict[str, int]:
 
 
 def replay(amqp_uri: str, service: str) -> int:
-    """Moves every dead letter of `service` back to its inbox (confirmed, then acked)."""
+    """Moves the dead letters of `service` parked when it starts back to its inbox (each
+    confirmed, then acked). One that fails again while it runs is parked again and stays:
+    replaying it once more is a person's decision, not a loop's."""
     moved = 0
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         channel = conn.channel()
         producer = Producer(channel)
+        parked = channel.queue_declare(dead_letter_name(service), passive=True).message_count
         dead = Queue(dead_letter_name(service), no_declare=True).bind(channel)
-        while True:
+        while moved < parked:
             message = dead.get(no_ack=False, accept=["application/json"])
             if message is None:
-                return moved
+                break
             headers = {k: v for k, v in (message.headers or {}).items() if not k.startswith("x-")}
             producer.publish(
                 message.body,
@@ -48,6 +51,7 @@ def replay(amqp_uri: str, service: str) -> int:
             )
             message.ack()
             moved += 1
+    return moved
 
 
 def main() -> None:

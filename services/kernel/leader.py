@@ -12,6 +12,8 @@ import zlib
 
 import psycopg
 
+from services.kernel import metrics
+
 
 class LeaderLock:
     def __init__(self, conninfo: str, name: str, recheck_seconds: float = 0.0) -> None:
@@ -19,6 +21,7 @@ class LeaderLock:
         (its connection is the lock; a lost connection is noticed within that time)."""
         self._conninfo = conninfo
         self._key = zlib.crc32(name.encode())
+        self._leading = metrics.LEADING.labels(name)
         self._conn: psycopg.Connection | None = None
         self._recheck_seconds = recheck_seconds
         self._checked = 0.0
@@ -44,11 +47,13 @@ class LeaderLock:
             self._conn = conn
             self._checked = time.monotonic()
             self.generation += 1
+            self._leading.set(1)
             return True
         conn.close()
         return False
 
     def release(self) -> None:
+        self._leading.set(0)
         if self._conn is not None:
             with contextlib.suppress(psycopg.Error):
                 self._conn.close()

@@ -42,6 +42,12 @@ DEAD_LETTERS = Gauge(
     "supervision_dead_letters", "Messages parked in a service's dead-letter queue", ["service"]
 )
 
+LEADING = Gauge(
+    "supervision_leading",
+    "1 while this process holds the lock that makes it the one active copy (relay, scan)",
+    ["lock"],
+)
+
 # reporting
 ITEMS_OPEN = Gauge("supervision_items_open", "Items not yet closed", ["source"])
 ITEMS_OVERDUE = Gauge("supervision_items_overdue", "Open items that are overdue", ["source"])

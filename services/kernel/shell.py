@@ -21,12 +21,11 @@ from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Consumer
 from nameko.rpc import Rpc
-from pydantic import ValidationError
 
 from services.kernel import logs, metrics, ops
 from services.kernel.clock import Clock, clock_from_settings
 from services.kernel.config import DatabaseAddress, Settings
-from services.kernel.contracts import Envelope
+from services.kernel.contracts import MalformedMessage, decode
 from services.kernel.errors import NotFound, Refused
 from services.kernel.leader import LeaderLock
 from services.kernel.outbox import OutboxRelay
@@ -175,9 +174,8 @@ class EventConsumer(Consumer):
 
     def handle_message(self, body: Any, message: Any) -> None:
         try:
-            envelope = Envelope.model_validate(body)
-            envelope.contract()
-        except (ValidationError, KeyError, TypeError):
+            envelope = decode(body)
+        except MalformedMessage:
             log.error("dead-lettering malformed message %s", message.properties.get("message_id"))
             message.reject(requeue=False)
             return

@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+import requests
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -61,6 +62,20 @@ def item_envelopes(settings, item_id: str) -> list[Envelope]:
     with follow(settings.database_url, "assignment") as log:
         envelopes, _ = log.read(1, 100000)
     return [e for e in envelopes if str(e.item_id) == item_id]
+
+
+def deadline_tries(stack: Stack, event_type: str) -> int:
+    """How often the deadline service tried events of a type and handed them back."""
+    text = requests.get(
+        f"http://127.0.0.1:{stack.metrics_port('deadline')}/metrics", timeout=10
+    ).text
+    sample = (
+        'supervision_event_handler_seconds_count{outcome="retried",service="deadline",'
+        f'type="{event_type}"}}'
+    )
+    return sum(
+        int(float(line.split()[-1])) for line in text.splitlines() if line.startswith(sample)
+    )
 
 
 def db_snapshot(conninfo: str, item_id: str) -> dict:
@@ -208,20 +223,27 @@ def test_poison_is_dead_lettered_after_bounded_tries_and_can_be_replayed(stack: 
     )
     publish(amqp, [unknown])
 
+    tries_before = deadline_tries(stack, "Acknowledged")
+
     def parked() -> bool:
         now = dead_letter_counts(amqp)
-        return (
-            now["deadline"] >= before["deadline"] + 2
-            and now["reporting"] >= before["reporting"] + 1
-        )
+        return now["deadline"] == before["deadline"] + 2
 
-    eventually(parked, timeout=30)
     # reporting ignores an unknown item's Acknowledged (it only updates rows), so only the
-    # malformed message is parked there; the deadline service cannot apply it and parks it.
+    # malformed message is parked there; the deadline service cannot apply it and parks it
+    # after its delivery limit (BUS_DELIVERY_LIMIT=4 here): the first try and 4 more.
+    eventually(parked, timeout=30)
+    assert dead_letter_counts(amqp) == {
+        "assignment": before["assignment"],
+        "deadline": before["deadline"] + 2,
+        "reporting": before["reporting"] + 1,
+    }
+    eventually(lambda: deadline_tries(stack, "Acknowledged") - tries_before == 5, timeout=30)
     moved = replay(amqp, "deadline")
-    assert moved >= 2
+    assert moved == before["deadline"] + 2
     # still poison after the replay, so parked again: never dropped
-    eventually(lambda: dead_letter_counts(amqp)["deadline"] >= 2, timeout=30)
+    eventually(lambda: dead_letter_counts(amqp)["deadline"] == before["deadline"] + 2, timeout=30)
+    eventually(lambda: deadline_tries(stack, "Acknowledged") - tries_before == 10, timeout=30)
 
 
 def test_psycopg_queries_do_not_block_a_green_service_process(settings):

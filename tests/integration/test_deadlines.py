@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from deploy.stack import Stack
-from tests.client import Client, eventually
+from tests.client import Client, eventually, stored_types
 
 pytestmark = pytest.mark.integration
 
@@ -16,7 +16,7 @@ def types(history: list[dict]) -> list[str]:
     return [e["type"] for e in history]
 
 
-def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client):
+def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client, app_conninfo: str):
     supervisor.set_clock("2026-09-28T09:00:00+08:00")
     item = supervisor.register(title="督办阶梯", content="...", issued_by="县长")
     assert supervisor.assign(item["id"], "agriculture")["due_date"] == "2026-10-13"
@@ -35,6 +35,16 @@ def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client):
         expected.append(event_type)
         eventually(lambda e=list(expected): types(supervisor.history(item["id"])) == e)
     supervisor.set_clock("2026-12-01T10:00:00+08:00")  # nothing repeats
+    assert stored_types(app_conninfo, "deadline", item["id"]) == [
+        "ClockOpened",
+        "DeadlineSet",
+        "ReminderIssued",
+        "ReminderIssued",
+        "Overdue",
+        "Escalated",
+        "Escalated",
+        "Escalated",
+    ]
     history = supervisor.history(item["id"])
     assert types(history) == expected
     leader = history[6]
@@ -60,7 +70,9 @@ def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client):
     assert 'supervision_deadline_escalations_total{action="work_interview"}' in metrics
 
 
-def test_an_extension_keeps_the_original_date_on_record(supervisor: Client, handler_factory):
+def test_an_extension_keeps_the_original_date_on_record(
+    supervisor: Client, handler_factory, app_conninfo: str
+):
     supervisor.set_clock("2026-09-28T09:00:00+08:00")
     item = supervisor.register(title="申请延期")
     supervisor.assign(item["id"], "forestry")
@@ -96,7 +108,9 @@ def test_an_extension_keeps_the_original_date_on_record(supervisor: Client, hand
     assert submitted[0]["data"]["on_time"] is True
     assert submitted[0]["data"]["original_due_date"] == "2026-10-13"
     assert submitted[0]["data"]["due_date"] == "2026-10-23"
-    assert "Overdue" not in types(supervisor.history(item["id"]))
+    eventually(lambda: stored_types(app_conninfo, "deadline", item["id"])[-1] == "ClockStopped")
+    supervisor.set_clock("2026-10-26T10:00:00+08:00")  # past the extended date: nothing issued
+    assert "Overdue" not in stored_types(app_conninfo, "deadline", item["id"])
 
 
 def test_an_extension_on_a_closed_item_is_refused(supervisor: Client, handler_factory):
