@@ -1,7 +1,8 @@
 """The fault suite's load generator: clients registering and assigning 12345 hotline
 complaints the way the provincial platform would, retrying an answer that is not final
 (a refused connection, a timeout, a 5xx) with the same ticket number, so a retry can never
-create a second item."""
+create a second item. Clients send at least `items_per_client` tickets each and go on until
+`finish()`, so every fault injected before it lands while requests are in flight."""
 
 from __future__ import annotations
 
@@ -32,6 +33,30 @@ class Load:
     failures: list[str] = field(default_factory=list)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _spans: list[tuple[float, float]] = field(default_factory=list)  # each request's time
+    _finished: threading.Event = field(default_factory=threading.Event)
+    faults: list[tuple[str, float]] = field(default_factory=list)
+
+    def finish(self) -> None:
+        """Clients stop sending new tickets once each has sent its minimum."""
+        self._finished.set()
+
+    def hit(self, fault: str) -> None:
+        """Records the moment a fault is injected, to check later that it met requests."""
+        self.faults.append((fault, time.monotonic()))
+
+    def in_flight_at(self, instant: float) -> int:
+        """How many requests had been sent and not yet answered at `instant`."""
+        with self._lock:
+            return sum(1 for start, end in self._spans if start <= instant <= end)
+
+    def _post(self, client: Client, path: str, body: dict) -> requests.Response:
+        start = time.monotonic()
+        try:
+            return client.post(path, body)
+        finally:
+            with self._lock:
+                self._spans.append((start, time.monotonic()))
 
     def start(self) -> Load:
         for n in range(self.clients):
@@ -56,14 +81,15 @@ class Load:
 
     @property
     def expected(self) -> int:
-        return self.clients * self.items_per_client
+        """The tickets sent (after `join`, all of them)."""
+        return len(self.refs)
 
     def _drive(self, url: str) -> None:
         client = self._retrying(lambda: Client(url).login("supervisor", self.password), "login")
         if client is None:
             return
         registered: list[str] = []
-        for _ in range(self.items_per_client):
+        while len(registered) < self.items_per_client or not self._finished.is_set():
             ref = f"12345-{uuid.uuid4().hex[:12]}"
             with self._lock:
                 self.refs.append(ref)
@@ -75,11 +101,13 @@ class Load:
                 "external_ref": ref,
             }
             answer = self._retrying(
-                lambda body=body: self._final(client.post("/api/v1/items", body), (200, 201)),
+                lambda body=body: self._final(
+                    self._post(client, "/api/v1/items", body), (200, 201)
+                ),
                 f"register {ref}",
             )
             if answer is None:
-                continue
+                return
             item_id = answer.json()["id"]
             with self._lock:
                 self.ids.append(item_id)
@@ -95,7 +123,9 @@ class Load:
         # 404: registered, but not yet handed on to assignment (it will be)
         self._retrying(
             lambda: self._final(
-                client.post(f"/api/v1/items/{item_id}/assign", {"lead_unit": self.lead_unit}),
+                self._post(
+                    client, f"/api/v1/items/{item_id}/assign", {"lead_unit": self.lead_unit}
+                ),
                 (200, 409),
                 retry=(404,),
             ),

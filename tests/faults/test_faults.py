@@ -72,7 +72,12 @@ def settle_and_check(
     office: Client, audit: Audit, load: Load, week: Week, say: Callable[[str], None]
 ) -> None:
     """The checks every fault ends with."""
+    load.finish()
     load.join()
+    for fault, instant in load.faults:
+        in_flight = load.in_flight_at(instant)
+        assert in_flight > 0, f"no request was in flight when '{fault}' hit"
+        say(f"{in_flight} requests were in flight when '{fault}' hit")
     assert not load.failures, load.failures
     assert len(load.ids) == load.expected, (len(load.ids), load.expected)
     say(
@@ -87,7 +92,8 @@ def settle_and_check(
         assert not found, found
     say(
         "checked: each ticket is exactly one item; ItemReceived, Assigned, DeadlineSet and "
-        "ClockOpened once each; every event handled once by each consumer; read model current; "
+        "ClockOpened once each; every shared event handled once by each consumer; "
+        "read model current; "
         f"every due date {week.due}; hash chains verify; dead letters "
         f"{audit.dead_letters_expected} as injected"
     )
@@ -155,6 +161,7 @@ def test_kill_9_each_service_mid_load_and_restart(
             time.sleep(1.5)
             held = unacknowledged(own_rabbit, inbox_name("reporting"))
             say(f"froze reporting (pid {process.pid}); it held {held} unacknowledged messages")
+        load.hit(f"kill -9 {service}")
         fault_stack.stop_process(service, signal.SIGKILL)
         say(f"kill -9 {service} (pid {process.pid}) mid-load")
         time.sleep(0.5)
@@ -188,6 +195,7 @@ def test_two_copies_of_each_service_with_one_of_each_stopped_midway(
         )
         for n, service in enumerate(SERVICES):
             name = service if n % 2 else f"{service}-2"
+            load.hit(f"stop {name}")
             fault_stack.stop([name])
             say(f"stopped {name} mid-load")
             time.sleep(0.3)
@@ -223,6 +231,7 @@ def test_rabbitmq_killed_mid_load_and_restarted(
     week = Week()
     load = start_load(fault_stack, office, week)
     pid = own_rabbit.beam_pid()
+    load.hit("kill -9 RabbitMQ")
     own_rabbit.kill()
     say(f"kill -9 RabbitMQ (beam pid {pid}) mid-load")
     time.sleep(2)
@@ -244,6 +253,7 @@ def test_postgres_stopped_immediately_during_appends_and_restarted(
     time.sleep(1.0)
     assert own_postgres.process is not None
     pid = own_postgres.process.pid
+    load.hit("stop PostgreSQL")
     own_postgres.stop_immediately()
     reporting.send_signal(signal.SIGCONT)
     say(
@@ -277,10 +287,13 @@ def test_a_service_crashing_between_commit_and_publish(
         load = start_load(
             fault_stack, office, week, items_per_client=2 * LOAD_SCALE, register_all_first=True
         )
-        eventually(lambda: len(load.ids) == load.expected, timeout=120)
+        load.finish()  # a batch: each client registers its tickets, then assigns them
+        # each client's first ticket is committed and unpublished, its next one on the way
+        eventually(lambda: len(load.ids) >= CLIENTS, timeout=120)
         unpublished = outbox_backlog(fault_stack)
-        assert unpublished >= load.expected, unpublished
+        assert unpublished >= len(load.ids), unpublished
         process = fault_stack.processes["intake"]
+        load.hit("kill -9 intake with events unpublished")
         fault_stack.stop_process("intake", signal.SIGKILL)
         say(
             f"intake committed {unpublished} events its relay could not publish; "
@@ -309,6 +322,7 @@ def test_poison_messages_fill_a_consumer_mid_load(
     week = Week()
     load = start_load(fault_stack, office, week)
     amqp = fault_stack.settings.amqp_uri
+    load.hit("poison published")
     with Connection(amqp, transport_options={"confirm_publish": True}) as connection:
         producer = Producer(connection.channel(), exchange=EVENTS)
         for n in range(malformed):
