@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -35,6 +37,25 @@ def _office_date(value: date) -> date:
 OfficeDate = Annotated[
     date, AfterValidator(_office_date), Field(description=f"{FIRST_DAY} 至 {LAST_DAY}")
 ]
+
+
+def _year(value: Any) -> int:
+    # isascii: "²".isdigit() holds, yet int("²") raises
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or not FIRST_DAY.year <= value <= LAST_DAY.year:
+        raise ValueError(f"须为 {FIRST_DAY.year} 至 {LAST_DAY.year} 年之间的年份")
+    return value
+
+
+# A year in a path or a query string: any bad value, a word or a year out of range, gets the
+# one message that names the range; the bounds are for the document.
+Year = Annotated[
+    int,
+    BeforeValidator(_year),
+    Field(json_schema_extra={"minimum": FIRST_DAY.year, "maximum": LAST_DAY.year}),
+]
+Sm3Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 FIELD_LABELS = {
     "source": "事项来源",
@@ -199,7 +220,7 @@ class AssignItem(Strict):
 
 
 class EvidenceRef(Strict):
-    sha: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sha: Sm3Hex
     name: Annotated[str, Field(min_length=1, max_length=200)] = "附件"
 
 
@@ -283,6 +304,26 @@ class ItemQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     # past PostgreSQL's bigint the query itself fails
     offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
+
+
+class ItemPath(Strict):
+    item_id: UUID
+
+
+class YearPath(Strict):
+    year: Year
+
+
+class FilePath(Strict):
+    sha: Sm3Hex
+
+
+class ProposalImport(Strict):
+    session_year: Year
+
+
+class WorkReportImport(Strict):
+    year: Year
 
 
 class SetClock(Strict):

@@ -1,0 +1,209 @@
+"""What the gateway answers with, as pydantic models: the OpenAPI document describes every
+answer by one of these, and the fuzz test (`tests/integration/test_fuzz_api.py`) checks live
+answers against them. They only document; the views build their answers themselves."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.schemas import Status
+from services.kernel.access import Role
+from services.kernel.contracts import Complexity, Source
+
+
+class Answer(BaseModel):
+    """Answers may grow fields; a client ignores the ones it does not know."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Error(Answer):
+    """Every refusal: `message` is for the staff (Chinese), `message_en` for the logs."""
+
+    error: str = Field(description="机器可读的原因，如 not_found、invalid_due_date")
+    message: str = Field(description="给工作人员看的中文说明")
+    message_en: str
+
+
+class FieldError(Answer):
+    field: str = Field(description="出错字段，嵌套字段以点连接，如 details.meeting_date")
+    message: str = Field(description="中文说明，以字段的中文名开头，如“标题：必填”")
+    message_en: str | None = None
+
+
+class InvalidRequest(Error):
+    """400: the body or query string is malformed; every bad field is named."""
+
+    error: Literal["invalid_request"]
+    fields: list[FieldError]
+
+
+class RowError(Answer):
+    row: int = Field(description="Excel 中的行号")
+    field: str
+    message: str
+
+
+class ImportRejected(Error):
+    """422 of an import: every bad row; nothing of the file was imported."""
+
+    rows: list[RowError] = []
+
+
+class Token(Answer):
+    access_token: str
+    token_type: Literal["Bearer"]
+    user: str
+    role: Role
+    unit: str | None
+
+
+class Indicator(Answer):
+    month: str
+    value: float | None
+    target: float | None
+    gap: float | None
+
+
+class Item(Answer):
+    """An item as the read model shows it. If the read model has not caught up within
+    READ_WAIT_SECONDS a write answers with the service's own view, which has fewer fields."""
+
+    id: UUID
+    version: int = 0
+    source: Source | None = None
+    title: str | None = None
+    external_ref: str | None = None
+    complexity: Complexity | None = None
+    issued_by: str | None = None
+    status: Status | None = None
+    status_label: str | None = None
+    lead_unit: str | None = None
+    co_units: list[str] = []
+    due_date: date | None = None
+    due_at: datetime | None = None
+    original_due_date: date | None = None
+    extended: bool = False
+    overdue: bool = False
+    reminders: int = 0
+    escalation_level: int = 0
+    penalty: str | None = None
+    registered_at: datetime | None = None
+    updated_at: datetime | None = None
+    notice_number: str | None = None
+    group: str | None = None
+    details: dict[str, Any] = {}
+    answer: str | None = None
+    reported_to: str | None = None
+    reply_class: str | None = None
+    satisfaction: str | None = None
+    reopened: bool = False
+    progress_reports: int = 0
+    co_unit_opinions: int = 0
+    co_unit_due_date: date | None = None
+    return_by: date | None = None
+    indicator: Indicator | None = None
+
+
+class ItemList(Answer):
+    total: int
+    items: list[Item]
+
+
+class HistoryEvent(Answer):
+    type: str = Field(description="事件类型，如 ItemReceived、Assigned、DeadlineSet、Overdue")
+    version: int
+    at: str
+    recorded_at: str
+    actor: dict[str, Any] | None
+    data: dict[str, Any]
+    hash: str = Field(description="SM3 哈希链上本事件的哈希（十六进制）")
+
+
+class History(Answer):
+    item_id: UUID
+    events: list[HistoryEvent]
+
+
+class StoredFile(Answer):
+    sha: str = Field(pattern=r"^[0-9a-f]{64}$", description="文件内容的 SM3 哈希")
+    name: str
+    size: int
+    content_type: str
+
+
+class ImportResult(Answer):
+    created: list[UUID]
+    existing: list[UUID]
+
+
+class Committee(Answer):
+    committee: str
+    committee_name: str
+    kind: str
+    total: int
+    closed: int
+    reply_classes: dict[str, int]
+    satisfaction: dict[str, int]
+    overdue: int
+
+
+class ProposalReport(Answer):
+    session_year: int
+    committees: list[Committee]
+
+
+class TimeLimitPolicy(Answer):
+    limits: dict[str, Any]
+    changes: list[dict[str, Any]]
+
+
+class Calendar(Answer):
+    year: int
+    official: bool
+    loaded: dict[str, Any] | None
+
+
+class LoadedCalendar(Calendar):
+    recounted: list[UUID] = Field(description="因新日历而重算办理时限的事项")
+
+
+class Unit(Answer):
+    code: str
+    name: str
+    kind: str
+
+
+class Units(Answer):
+    units: list[Unit]
+
+
+class LedgerBreak(Answer):
+    item_id: UUID
+    version: int
+    reason: str
+
+
+class LedgerReport(Answer):
+    ok: bool
+    broken: dict[str, list[LedgerBreak]]
+
+
+class ClockSet(Answer):
+    now: datetime
+    overdue_marked: int
+
+
+class Health(Answer):
+    """`ok`: the process is alive; `ready`: it can serve; `unavailable`: `problems` say why not."""
+
+    status: Literal["ok", "ready", "unavailable"]
+    problems: list[str] = []
+
+
+class OpenApiDocument(Answer):
+    """This document."""

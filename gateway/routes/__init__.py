@@ -1,0 +1,15 @@
+"""The gateway's routes, grouped by area, each module declaring its own (`gateway/api.py`)."""
+
+from __future__ import annotations
+
+from gateway.api import Route
+from gateway.routes import admin, auth, files, imports, items, ops, reports
+
+
+def served(manual_clock: bool) -> list[Route]:
+    """Every route the gateway serves; the test clock only where every clock is the manual one."""
+    areas = [ops.routes, auth.routes, items.routes, files.routes, imports.routes]
+    areas += [reports.routes, admin.routes]
+    if manual_clock:
+        areas.append(ops.test_clock)
+    return [route for area in areas for route in area]

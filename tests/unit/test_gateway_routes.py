@@ -1,0 +1,120 @@
+"""Each route is declared once (`gateway/api.py`): the Flask routes and the OpenAPI document both
+come from the declarations, so no route is served undocumented, and what a route refuses before
+its view runs is what its document says. No service is needed: every request here is refused
+before one would be asked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from gateway.api import Routes
+from gateway.app import create_app
+from gateway.auth import Principal, issue_token
+from gateway.routes import items, served
+from gateway.schemas import YearPath
+from services.kernel.access import ROLE_LABELS
+from services.kernel.config import Settings
+
+SECRET = "a-secret-of-the-unit-tests-32-bytes-long"
+SAMPLES = {"item_id": "7f3c1a52-9a0e-4d6b-8f55-2f0d3c9b1e11", "year": "2026", "sha": "ab" * 32}
+
+
+def gateway(clock: str) -> tuple[Flask, dict[str, Any]]:
+    # AMQP on a closed port: a request that reached a service would fail, not pass
+    env = {"CLOCK": clock, "JWT_SECRET": SECRET, "AMQP_URI": "amqp://guest:guest@127.0.0.1:1//"}
+    app = create_app(Settings.from_env(env))
+    document = app.test_client().get("/api/v1/openapi.json").json
+    assert document is not None
+    return app, document
+
+
+def token(role: str) -> dict[str, str]:
+    bearer = issue_token(SECRET, Principal(f"test-{role}", role, "water"))
+    return {"Authorization": f"Bearer {bearer}"}
+
+
+def url(openapi_path: str) -> str:
+    return re.sub(r"{(\w+)}", lambda m: SAMPLES[m[1]], openapi_path)
+
+
+@pytest.mark.parametrize("clock", ["manual", "system"])
+def test_the_document_has_exactly_the_routes_flask_serves(clock: str):
+    app, document = gateway(clock)
+    rules = {
+        (method.lower(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule))
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    documented = {(m, path) for path, operations in document["paths"].items() for m in operations}
+    assert rules == documented
+    assert (("post", "/api/v1/_test/clock") in rules) == (clock == "manual")
+
+
+def test_a_route_that_needs_a_token_refuses_without_one_and_documents_it():
+    app, document = gateway("manual")
+    client = app.test_client()
+    guarded = [r for r in served(manual_clock=True) if r.roles is not None]
+    assert len(guarded) > 25
+    for route in guarded:
+        responses = document["paths"][route.openapi_path][route.method.lower()]["responses"]
+        assert "401" in responses, route.name
+        answer = client.open(url(route.openapi_path), method=route.method)
+        assert answer.status_code == 401, route.name
+        assert answer.json["message"] == "未登录或登录已过期"
+
+
+def test_a_route_for_some_roles_refuses_the_others_and_documents_it():
+    app, document = gateway("manual")
+    client = app.test_client()
+    limited = [r for r in served(manual_clock=True) if r.roles]
+    assert {r.name for r in limited} >= {"post_items", "post_items_item_id_assign"}
+    for route in limited:
+        responses = document["paths"][route.openapi_path][route.method.lower()]["responses"]
+        assert "403" in responses, route.name
+        for role in sorted(set(ROLE_LABELS) - set(route.roles or ())):
+            headers = token(role)
+            answer = client.open(url(route.openapi_path), method=route.method, headers=headers)
+            assert answer.status_code == 403, (route.name, role)
+
+
+def test_assign_and_reassign_are_one_view():
+    routes = {r.name: r for r in served(manual_clock=False)}
+    views = {
+        getattr(routes[name].view, "func", None)
+        for name in ("post_items_item_id_assign", "post_items_item_id_reassign")
+    }
+    assert views == {items.assign}
+
+
+def test_a_bad_body_is_refused_naming_each_field_in_chinese():
+    app, _ = gateway("manual")
+    answer = app.test_client().post(
+        "/api/v1/items", json={"source": "gossip"}, headers=token("supervisor")
+    )
+    assert answer.status_code == 400
+    fields = {f["field"]: f["message"] for f in answer.json["fields"]}
+    assert fields["title"] == "标题：必填"
+    assert set(fields) == {"source", "title", "content"}
+
+
+def test_a_year_out_of_range_is_refused_naming_it():
+    app, _ = gateway("manual")
+    answer = app.test_client().get("/api/v1/admin/calendar/1999", headers=token("leader"))
+    assert answer.status_code == 400
+    assert answer.json["fields"][0]["message"] == "年度：须为 2000 至 2100 年之间的年份"
+
+
+def test_a_malformed_file_hash_names_no_file():
+    app, _ = gateway("manual")
+    answer = app.test_client().get("/api/v1/files/not-a-hash", headers=token("leader"))
+    assert answer.status_code == 404
+
+
+def test_a_path_model_must_name_the_path_s_parameters():
+    with pytest.raises(ValueError, match="item_id"):
+        Routes().route("GET", "/api/v1/items/<uuid:item_id>", "x", params=YearPath, answers={})
