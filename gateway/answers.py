@@ -10,9 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from gateway.schemas import Status
 from services.kernel.access import Role
-from services.kernel.contracts import Complexity, Source
+from services.kernel.vocabulary import Complexity, Source, Status
 
 
 class Answer(BaseModel):

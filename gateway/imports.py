@@ -136,14 +136,15 @@ def work_report_commands(data: bytes, year: int) -> list[tuple[int, dict[str, An
     return commands
 
 
-def validated(commands: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Every row checked; raises ImportRejected naming each bad row and field."""
+def validated(commands: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
+    """Every row checked, kept with its Excel row number; raises ImportRejected naming each bad
+    row and field."""
     bad: list[dict[str, Any]] = []
     good = []
     seen: dict[str, int] = {}
     for row, command in commands:
         try:
-            good.append(RegisterItem.model_validate(command).model_dump(mode="json"))
+            good.append((row, RegisterItem.model_validate(command).model_dump(mode="json")))
         except ValidationError as e:
             for f in field_errors(e):
                 bad.append({"row": row, "field": f["field"], "message": f["message"]})

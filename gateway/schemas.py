@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.kernel.contracts import Complexity, Source
+from services.kernel.vocabulary import Complexity, ReplyClass, Source, Status, Verdict
 
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -227,7 +227,7 @@ class EvidenceRef(Strict):
 class Feedback(Strict):
     content: Text
     evidence: list[EvidenceRef] = []
-    reply_class: Literal["A", "B", "C", "D"] | None = None
+    reply_class: ReplyClass | None = None
 
 
 class Progress(Strict):
@@ -251,7 +251,7 @@ class IndicatorFigure(Strict):
 
 
 class Satisfaction(Strict):
-    verdict: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    verdict: Verdict
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: OfficeDate | None = None
 
@@ -282,17 +282,6 @@ class ScheduleUpload(Strict):
     rest_days: list[OfficeDate]
     working_weekends: list[OfficeDate]
     reason: Text
-
-
-Status = Literal[
-    "registered",
-    "assigned",
-    "acknowledged",
-    "feedback_submitted",
-    "returned",
-    "returned_by_unit",
-    "closed",
-]
 
 
 class ItemQuery(Strict):

@@ -53,11 +53,16 @@ def import_work_report(
     return _imported(ctx, validated(work_report_commands(upload.read(), query.year)))
 
 
-def _imported(ctx: Context, commands: list[dict[str, Any]]) -> ResponseReturnValue:
+def _imported(ctx: Context, rows: list[tuple[int, dict[str, Any]]]) -> ResponseReturnValue:
+    """`rows`: (Excel row number, command); intake names a refused command by its index."""
+    commands = [command for _, command in rows]
     result = ctx.services.call("intake", "register_batch", commands, ctx.actor())
     if "errors" in result:
         raise ImportRejected(
-            [{"row": e["row"] + 2, "field": "", "message": e["message"]} for e in result["errors"]]
+            [
+                {"row": rows[e["row"]][0], "field": "", "message": e["message"]}
+                for e in result["errors"]
+            ]
         )
     for item_id in result["created"]:
         ctx.reads.wait_for(UUID(item_id), 1)
