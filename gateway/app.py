@@ -195,7 +195,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/readyz")
     def readyz() -> Any:
-        problems = ops.readiness(settings)
+        # the gateway's own tables, and reporting's read model it reads
+        problems = ops.readiness(settings, ["gateway", "reporting"])
         if problems:
             return jsonify({"status": "unavailable", "problems": problems}), 503
         return jsonify({"status": "ready"})

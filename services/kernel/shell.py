@@ -88,7 +88,7 @@ class Runtime(DependencyProvider):
             self._wake.get(timeout=self.settings.relay_interval_seconds)
 
     def start(self) -> None:
-        ops.serve(self.settings)
+        ops.serve(self.settings, [self.origin])  # ready once its own tables are there
         self.container.spawn_managed_thread(self._relay_forever)
         self.container.spawn_managed_thread(self._observe_forever)
 
