@@ -22,6 +22,7 @@ from kombu import Connection
 from psycopg import sql
 
 from deploy.demo import seed_reference_data
+from deploy.migrate import MIGRATIONS
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.migrations import migrate
 from services.kernel.topology import declare_all, inbox_name
@@ -50,7 +51,7 @@ class Stack:
 
     def prepare(self) -> None:
         """Migrations, the bus topology and the reference data, before any process starts."""
-        migrate(self.settings)
+        migrate(self.settings, MIGRATIONS)
         declare_all(self.settings.amqp_uri, self.settings.delivery_limit)
         seed_reference_data(self.settings)
 

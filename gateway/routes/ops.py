@@ -8,12 +8,14 @@ from flask import Response
 from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway import schema as gateway_schema
 from gateway.answers import ClockSet, Health, OpenApiDocument
 from gateway.api import Routes
 from gateway.context import Context
 from gateway.schemas import SetClock
 from services.kernel import ops
 from services.kernel.clock import ManualClock
+from services.reporting import queries
 
 routes = Routes()
 # Registered only with CLOCK=manual: it moves every service's clock.
@@ -35,7 +37,7 @@ def healthz(ctx: Context) -> ResponseReturnValue:
     answers={200: Health, 503: Health},
 )
 def readyz(ctx: Context) -> ResponseReturnValue:
-    problems = ops.readiness(ctx.settings)
+    problems = ops.readiness(ctx.settings, [*gateway_schema.MIGRATIONS, *queries.MIGRATIONS])
     if problems:
         return {"status": "unavailable", "problems": problems}, 503
     return {"status": "ready"}

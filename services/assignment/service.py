@@ -8,6 +8,7 @@ from uuid import UUID
 
 from nameko.rpc import RpcProxy
 
+from services.assignment import schema
 from services.assignment.application import Assignment
 from services.kernel.clock import Clock
 from services.kernel.config import Settings
@@ -27,7 +28,7 @@ def _date(value: str | None) -> date | None:
 
 class AssignmentService:
     name = "assignment"
-    runtime = Runtime(build, origin="assignment")
+    runtime = Runtime(build, origin="assignment", migrations=schema.MIGRATIONS)
     deadline = RpcProxy("deadline")
 
     @event_consumer("assignment")

@@ -8,6 +8,7 @@ from typing import Any
 from eventlet.semaphore import Semaphore
 from nameko.timer import timer
 
+from services.deadline import schema
 from services.deadline.application import Deadline
 from services.kernel import metrics
 from services.kernel.clock import Clock
@@ -30,7 +31,7 @@ def build(settings: Settings, clock: Clock) -> Deadline:
 
 class DeadlineService:
     name = "deadline"
-    runtime = Runtime(build, origin="deadline")
+    runtime = Runtime(build, origin="deadline", migrations=schema.MIGRATIONS)
 
     @event_consumer("deadline")
     def on_event(self, envelope: Envelope) -> str:

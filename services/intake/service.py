@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.intake import schema
 from services.intake.application import Intake
 from services.kernel.clock import Clock
 from services.kernel.config import Settings
@@ -18,7 +19,7 @@ def build(settings: Settings, clock: Clock) -> Intake:
 
 class IntakeService:
     name = "intake"
-    runtime = Runtime(build, origin="intake")
+    runtime = Runtime(build, origin="intake", migrations=schema.MIGRATIONS)
 
     @rpc
     def register(self, command: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:

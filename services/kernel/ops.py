@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import eventlet
@@ -15,18 +15,20 @@ from kombu import Connection
 from prometheus_client import make_wsgi_app
 
 from services.kernel import metrics
+from services.kernel import schema as kernel_schema
 from services.kernel.config import Settings
-from services.kernel.migrations import pending
+from services.kernel.migrations import Migration, pending
 from services.kernel.topology import SUBSCRIPTIONS, dead_letter_name, inbox_name
 
 log = logging.getLogger(__name__)
 
 
-def readiness(settings: Settings) -> list[str]:
-    """What keeps this process from serving: database, migrations, broker."""
+def readiness(settings: Settings, migrations: Sequence[Migration]) -> list[str]:
+    """What keeps this process from serving: database, the migrations of the tables it uses
+    (and the kernel's), broker."""
     problems = []
     try:
-        if waiting := pending(settings):
+        if waiting := pending(settings, [*kernel_schema.MIGRATIONS, *migrations]):
             problems.append(f"migrations not applied: {waiting}")
     except psycopg.Error as e:
         problems.append(f"database: {e}")
@@ -38,7 +40,7 @@ def readiness(settings: Settings) -> list[str]:
     return problems
 
 
-def endpoint(settings: Settings) -> Callable[..., Iterable[bytes]]:
+def endpoint(settings: Settings, migrations: Sequence[Migration]) -> Callable[..., Iterable[bytes]]:
     metrics_app = make_wsgi_app()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -46,7 +48,7 @@ def endpoint(settings: Settings) -> Callable[..., Iterable[bytes]]:
         if path == "/healthz":
             return _json(start_response, 200, {"status": "ok"})
         if path == "/readyz":
-            problems = readiness(settings)
+            problems = readiness(settings, migrations)
             if problems:
                 return _json(start_response, 503, {"status": "unavailable", "problems": problems})
             return _json(start_response, 200, {"status": "ready"})
@@ -62,11 +64,11 @@ def _json(start_response: Callable[..., Any], status: int, body: dict) -> list[b
     return [text]
 
 
-def serve(settings: Settings) -> None:
+def serve(settings: Settings, migrations: Sequence[Migration]) -> None:
     """Serves the process's operations endpoint on METRICS_PORT (0: not at all), green."""
     if settings.metrics_port:
         sock = eventlet.listen((settings.metrics_bind, settings.metrics_port))
-        eventlet.spawn(eventlet.wsgi.server, sock, endpoint(settings), log_output=False)
+        eventlet.spawn(eventlet.wsgi.server, sock, endpoint(settings, migrations), log_output=False)
 
 
 def queue_depths(amqp_uri: str) -> None:

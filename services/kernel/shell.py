@@ -10,7 +10,7 @@ import contextlib
 import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,7 @@ from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.contracts import MalformedMessage, decode
 from services.kernel.errors import NotFound, Refused
 from services.kernel.leader import LeaderLock
+from services.kernel.migrations import Migration
 from services.kernel.outbox import OutboxRelay
 from services.kernel.store import LedgerApplication
 from services.kernel.topology import inbox
@@ -54,10 +55,13 @@ class Runtime(DependencyProvider):
         self,
         build: AppFactory,
         origin: str,
+        migrations: Sequence[Migration],
         observe: Callable[[Any], None] | None = None,
     ) -> None:
+        """`migrations`: the service's own steps, all applied before it is ready."""
         self._build = build
         self.origin = origin
+        self._migrations = migrations
         self._observe = observe
         self._started: dict[Any, float] = {}
 
@@ -87,7 +91,7 @@ class Runtime(DependencyProvider):
             self._wake.get(timeout=self.settings.relay_interval_seconds)
 
     def start(self) -> None:
-        ops.serve(self.settings)
+        ops.serve(self.settings, self._migrations)
         self.container.spawn_managed_thread(self._relay_forever)
         self.container.spawn_managed_thread(self._observe_forever)
 

@@ -1,4 +1,4 @@
-"""Command-line ledger verifier: walks every item's hash chain in every service's store.
+"""Command-line ledger verifier: walks every item's hash chain in every event store.
 
 python -m services.kernel.verify        (exit 1 and the first break of each broken stream)
 """
@@ -13,15 +13,23 @@ from psycopg import sql
 
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.ledger import StoredRow, verify_rows
-from services.kernel.migrations import EVENT_STORE_SCHEMAS
 
 
-def verify_schema(conn: psycopg.Connection, schema: str) -> list[dict[str, object]]:
+def event_stores(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """Every chained event store the connection's role can read: (schema, table)."""
+    rows = conn.execute(
+        "SELECT table_schema, table_name FROM information_schema.columns"
+        " WHERE column_name = 'chain_hash' ORDER BY table_schema, table_name"
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+def verify_store(conn: psycopg.Connection, schema: str, table: str) -> list[dict[str, object]]:
     rows = conn.execute(
         sql.SQL(
-            "SELECT originator_id, originator_version, topic, state, chain_hash FROM {}.{} "
+            "SELECT originator_id, originator_version, topic, state, chain_hash FROM {} "
             "ORDER BY originator_id, originator_version"
-        ).format(sql.Identifier(schema), sql.Identifier(f"{schema}_events"))
+        ).format(sql.Identifier(schema, table))
     )
     return [
         b.as_dict()
@@ -29,10 +37,15 @@ def verify_schema(conn: psycopg.Connection, schema: str) -> list[dict[str, objec
     ]
 
 
+def verify_all(conn: psycopg.Connection) -> dict[str, list[dict[str, object]]]:
+    """Each event store's broken streams, by schema."""
+    return {schema: verify_store(conn, schema, table) for schema, table in event_stores(conn)}
+
+
 def main() -> int:
     settings = Settings.from_env()
     with psycopg.connect(DatabaseAddress.parse(settings.database_url).conninfo()) as conn:
-        report = {schema: verify_schema(conn, schema) for schema in EVENT_STORE_SCHEMAS}
+        report = verify_all(conn)
     ok = not any(report.values())
     print(json.dumps({"ok": ok, "broken": report}, ensure_ascii=False, indent=2))
     return 0 if ok else 1

@@ -19,9 +19,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.kernel.vocabulary import STATUS_LABELS
+from services.reporting import schema
 from services.reporting.projections import CHANNEL
 
 log = logging.getLogger(__name__)
+
+# the read model's tables a reader needs applied (the gateway is not ready without them)
+MIGRATIONS = schema.MIGRATIONS
 
 COLUMNS = (
     "item_id, version, source, title, external_ref, complexity, issued_by, status, lead_unit,"

@@ -9,6 +9,7 @@ from services.kernel.consumer import consume
 from services.kernel.contracts import Envelope
 from services.kernel.shell import Runtime, event_consumer
 from services.kernel.store import store_env
+from services.reporting import schema
 from services.reporting.application import Reporting
 
 
@@ -24,7 +25,7 @@ def observe(app: Reporting) -> None:
 
 class ReportingService:
     name = "reporting"
-    runtime = Runtime(build, origin="reporting", observe=observe)
+    runtime = Runtime(build, origin="reporting", migrations=schema.MIGRATIONS, observe=observe)
 
     @event_consumer("reporting")
     def on_event(self, envelope: Envelope) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import subprocess
@@ -56,6 +57,18 @@ def test_the_province_runs_several_replicas_with_limits_probes_and_budgets():
         assert container["resources"]["limits"]["memory"]
         assert d["metadata"]["namespace"] == "supervision-province"
     assert any(d["kind"] == "Job" and d["metadata"]["name"] == "migrate" for d in docs)
+
+
+def test_the_migration_job_and_compose_service_run_the_migration_command():
+    job = next(d for d in kustomize("base") if d["kind"] == "Job")
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    commands = [
+        job["spec"]["template"]["spec"]["containers"][0]["command"],
+        compose["services"]["migrate"]["command"],
+    ]
+    for command in commands:
+        assert command[:2] == ["python", "-m"], command
+        assert callable(getattr(importlib.import_module(command[2]), "main", None)), command
 
 
 def test_alert_rules_pass_promtool_and_their_unit_tests():

@@ -10,8 +10,7 @@ import psycopg
 from services.intake.domain import submission_id
 from services.kernel.contracts import CONTRACTS
 from services.kernel.deadletters import count as dead_letter_counts
-from services.kernel.migrations import EVENT_STORE_SCHEMAS
-from services.kernel.verify import verify_schema
+from services.kernel.verify import verify_all
 
 
 def _kind(topic: str) -> str:
@@ -106,7 +105,7 @@ class Audit:
             stale = [r for r in rows if r[1] != r[2]]
             if stale:
                 found.append(f"{len(stale)} read-model rows behind their item")
-            broken = {s: verify_schema(conn, s) for s in EVENT_STORE_SCHEMAS}
+            broken = verify_all(conn)
             if any(broken.values()):
                 found.append(f"hash chains broken: {broken}")
         dead = dead_letter_counts(self.amqp_uri)

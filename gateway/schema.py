@@ -1,0 +1,31 @@
+"""The gateway's tables: its users."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from services.kernel.config import Settings
+from services.kernel.migrations import Migration, app_role
+from services.kernel.schema import create_schema
+
+
+def _gateway(conn: psycopg.Connection, settings: Settings) -> None:
+    create_schema(conn, settings, "gateway")
+    conn.execute(
+        """
+        CREATE TABLE gateway.users (
+            username text PRIMARY KEY,
+            display_name text NOT NULL,
+            role text NOT NULL CHECK (role IN ('supervisor', 'leader', 'auditor', 'handler')),
+            unit_code text,
+            password_hash text NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, UPDATE ON gateway.users TO {}").format(app_role(settings))
+    )
+
+
+MIGRATIONS = [Migration("gateway", 1, "users", _gateway, (1, 4))]

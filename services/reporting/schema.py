@@ -1,0 +1,76 @@
+"""Reporting's tables: its event store (what it has processed) and the item read model."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from services.kernel.config import Settings
+from services.kernel.migrations import Migration, app_role
+from services.kernel.schema import create_schema, event_store
+
+
+def _reporting(conn: psycopg.Connection, settings: Settings) -> None:
+    create_schema(conn, settings, "reporting")
+    event_store(conn, settings, "reporting")
+    conn.execute(
+        """
+        CREATE TABLE reporting.items (
+            item_id uuid PRIMARY KEY,
+            version bigint NOT NULL,
+            source text NOT NULL,
+            title text NOT NULL,
+            external_ref text,
+            complexity text,
+            issued_by text,
+            status text NOT NULL,
+            lead_unit text,
+            co_units text[] NOT NULL DEFAULT '{}',
+            due_date date,
+            due_at timestamptz,
+            overdue boolean NOT NULL DEFAULT false,
+            registered_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL,
+            original_due_date date,
+            extended boolean NOT NULL DEFAULT false,
+            reminders integer NOT NULL DEFAULT 0,
+            escalation_level integer NOT NULL DEFAULT 0,
+            penalty text,
+            notice_number text,
+            group_key text,
+            details jsonb NOT NULL DEFAULT '{}',
+            answer text,
+            reported_to text,
+            reply_class text,
+            satisfaction text,
+            reopened boolean NOT NULL DEFAULT false,
+            progress_reports integer NOT NULL DEFAULT 0,
+            co_unit_opinions integer NOT NULL DEFAULT 0,
+            co_unit_due_date date,
+            return_by date,
+            indicator_month text,
+            indicator_value double precision,
+            indicator_gap double precision
+        )
+        """
+    )
+    for column in ("status", "lead_unit", "source", "due_at", "registered_at", "group_key"):
+        conn.execute(
+            sql.SQL("CREATE INDEX {} ON reporting.items ({})").format(
+                sql.Identifier(f"items_{column}"), sql.Identifier(column)
+            )
+        )
+    conn.execute("CREATE INDEX items_co_units ON reporting.items USING gin (co_units)")
+    conn.execute("CREATE INDEX items_overdue ON reporting.items (overdue) WHERE overdue")
+    # a source's open or overdue items counted (a list's total) from the index alone
+    conn.execute("CREATE INDEX items_source_overdue ON reporting.items (source, overdue)")
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON reporting.items TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
+MIGRATIONS = [
+    Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8))
+]

@@ -1,0 +1,144 @@
+"""Each component's migrations: a new database, a second run, and a database made by the
+single-list migrations of commit 441924d upgraded in place (tests/fixtures/schema_441924d.sql)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from deploy.migrate import MIGRATIONS
+from deploy.stack import isolated_env
+from services.kernel.config import DatabaseAddress, Settings
+from services.kernel.migrations import Migration, MigrationRefused, migrate, pending
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_441924d.sql"
+
+# What a schema is made of, each as sorted rows, for every schema but the system's.
+USER_SCHEMAS = "n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+CATALOG = {
+    "schemas": f"SELECT n.nspname, n.nspacl::text FROM pg_namespace n WHERE {USER_SCHEMAS}",
+    "relations": "SELECT n.nspname, c.relname, c.relkind, c.reloptions::text, c.relacl::text"
+    f" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS}",
+    "columns": "SELECT n.nspname, c.relname, a.attnum, a.attname,"
+    " format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid)"
+    " FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+    " JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+    f" WHERE {USER_SCHEMAS} AND a.attnum > 0 AND NOT a.attisdropped",
+    "constraints": "SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid)"
+    " FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid"
+    f" JOIN pg_namespace n ON n.oid = c.relnamespace WHERE {USER_SCHEMAS}",
+    "indexes": "SELECT n.nspname, i.indexname, i.indexdef FROM pg_indexes i"
+    f" JOIN pg_namespace n ON n.nspname = i.schemaname WHERE {USER_SCHEMAS}",
+    "sequences": "SELECT schemaname, sequencename, data_type::text, start_value, increment_by"
+    " FROM pg_sequences",
+    "types": "SELECT n.nspname, t.typname, t.typtype FROM pg_type t"
+    f" JOIN pg_namespace n ON n.oid = t.typnamespace WHERE {USER_SCHEMAS}",
+    "triggers": "SELECT pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal",
+    "functions": "SELECT n.nspname, p.proname, pg_get_functiondef(p.oid), p.proacl::text"
+    f" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE {USER_SCHEMAS}",
+}
+
+
+def schema_of(settings: Settings) -> dict[str, list[tuple[Any, ...]]]:
+    with psycopg.connect(DatabaseAddress.parse(settings.database_admin_url).conninfo()) as conn:
+        return {name: sorted(conn.execute(query).fetchall()) for name, query in CATALOG.items()}
+
+
+def history(settings: Settings) -> dict[tuple[str, int], tuple[datetime, list[int] | None]]:
+    with psycopg.connect(DatabaseAddress.parse(settings.database_admin_url).conninfo()) as conn:
+        rows = conn.execute(
+            "SELECT component, version, applied_at, replaces FROM public.applied_migrations"
+        )
+        return {(r[0], r[1]): (r[2], r[3]) for r in rows}
+
+
+@pytest.fixture(scope="module")
+def new() -> Iterator[tuple[dict[str, str], list[Migration]]]:
+    """A new database, migrated once: its settings, and the steps that run applied."""
+    with isolated_env("sv_migrate") as env:
+        yield env, migrate(Settings.from_env(env), MIGRATIONS)
+
+
+@contextmanager
+def made_by_441924d(env: dict[str, str]) -> Iterator[Settings]:
+    """A second database, as the migrations of commit 441924d left it, for the same role."""
+    settings = Settings.from_env(
+        {
+            **env,
+            "DATABASE_URL": env["DATABASE_URL"] + "_old",
+            "DATABASE_ADMIN_URL": env["DATABASE_ADMIN_URL"] + "_old",
+        }
+    )
+    admin = DatabaseAddress.parse(settings.database_admin_url)
+    role = DatabaseAddress.parse(settings.database_url).user
+    maintenance = DatabaseAddress(admin.host, admin.port, "postgres", admin.user, admin.password)
+    name = sql.Identifier(admin.dbname)
+    with psycopg.connect(maintenance.conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    try:
+        with psycopg.connect(admin.conninfo()) as conn:
+            conn.execute(FIXTURE.read_text().replace("__APP_ROLE__", role).encode())
+        yield settings
+    finally:
+        with psycopg.connect(maintenance.conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(name))
+
+
+def test_a_new_database_gets_every_step_once(new: tuple[dict[str, str], list[Migration]]):
+    env, applied = new
+    settings = Settings.from_env(env)
+    assert applied == MIGRATIONS
+    assert migrate(settings, MIGRATIONS) == []
+    assert set(history(settings)) == {(m.component, m.version) for m in MIGRATIONS}
+    assert pending(settings, MIGRATIONS) == []
+    # code that expects a step the database lacks (a newer release before its migration ran)
+    ahead = Migration("reporting", 99, "a newer read model", lambda conn, settings: None)
+    assert pending(settings, [*MIGRATIONS, ahead]) == ["reporting 99: a newer read model"]
+
+
+def test_a_database_made_by_the_single_list_is_upgraded_in_place(
+    new: tuple[dict[str, str], list[Migration]],
+):
+    env, _ = new
+    with made_by_441924d(env) as old:
+        with psycopg.connect(DatabaseAddress.parse(old.database_admin_url).conninfo()) as conn:
+            before = dict(conn.execute("SELECT version, applied_at FROM public.schema_migrations"))
+        assert sorted(before) == list(range(1, 9))
+
+        assert migrate(old, MIGRATIONS) == []
+
+        carried = history(old)
+        assert {v: carried[("schema_migrations", v)] for v in before} == {
+            v: (at, None) for v, at in before.items()
+        }
+        for m in MIGRATIONS:
+            assert carried[(m.component, m.version)] == (
+                max(before[v] for v in m.replaces),
+                list(m.replaces),
+            ), m
+        assert schema_of(old) == schema_of(Settings.from_env(env))
+
+
+def test_a_partly_applied_single_list_is_refused_and_left_as_it_was(
+    new: tuple[dict[str, str], list[Migration]],
+):
+    env, _ = new
+    with made_by_441924d(env) as old:
+        with psycopg.connect(DatabaseAddress.parse(old.database_admin_url).conninfo()) as conn:
+            conn.execute("DELETE FROM public.schema_migrations WHERE version = 8")
+        with pytest.raises(MigrationRefused, match="upgrade with the previous release first"):
+            migrate(old, MIGRATIONS)
+        with psycopg.connect(DatabaseAddress.parse(old.database_admin_url).conninfo()) as conn:
+            tables = conn.execute(
+                "SELECT to_regclass('public.schema_migrations') IS NOT NULL,"
+                " to_regclass('public.applied_migrations') IS NOT NULL"
+            ).fetchone()
+        assert tables == (True, False)
