@@ -8,6 +8,7 @@ and the routes cannot drift apart.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from gateway.answers import Error, InvalidRequest
 from gateway.api import Answer, Route
 from gateway.schemas import DETAILS, NoDetails
 from services.kernel.access import ROLE_LABELS
+from services.kernel.vocabulary import SOURCES
 
 REF = "#/components/schemas/{model}"
 REFUSALS = {
@@ -120,26 +122,59 @@ def _content(answer: Answer) -> Mapping[str, Any]:
 def _component_schemas(routes: list[Route]) -> dict[str, Any]:
     bodies = [r.body for r in routes if r.body] + [*DETAILS.values(), NoDetails]
     answers = [a for r in routes for a in r.answers.values() if isinstance(a, type)]
-    _, top = models_json_schema(
-        [(m, "validation") for m in dict.fromkeys(bodies)]
-        + [(m, "serialization") for m in dict.fromkeys([*answers, Error, InvalidRequest])],
+    _, requests = models_json_schema(
+        [(m, "validation") for m in dict.fromkeys(bodies)], ref_template=REF
+    )
+    _storable_text(requests["$defs"])
+    _, responses = models_json_schema(
+        [(m, "serialization") for m in dict.fromkeys([*answers, Error, InvalidRequest])],
         ref_template=REF,
     )
-    schemas: dict[str, Any] = top["$defs"]
+    schemas: dict[str, Any] = {**responses["$defs"], **requests["$defs"]}
     if "RegisterItem" in schemas:
-        # Which model `details` must fit depends on `source` (schemas.DETAILS); a request's
-        # schema lists the alternatives and the gateway names the field when the wrong one is
-        # sent.
-        schemas["RegisterItem"]["properties"]["details"] = {
-            "anyOf": [
-                {"$ref": REF.format(model=m.__name__)} for m in (*DETAILS.values(), NoDetails)
-            ],
-            "default": {},
-            "description": "随来源而定："
+        # Which model `details` must fit depends on `source` (schemas.DETAILS): one
+        # alternative per source, so a valid request is exactly one the gateway accepts.
+        schemas["RegisterItem"] = {
+            "title": "RegisterItem",
+            "description": "随来源而定的事项详情："
             + "；".join(f"{source} → {m.__name__}" for source, m in DETAILS.items())
             + "；其他来源为空对象",
+            "oneOf": [_registration(schemas["RegisterItem"], source) for source in SOURCES],
         }
     return schemas
+
+
+# What a request's text may be (gateway/schemas.py refuses the rest, naming the field): no
+# NUL or half a surrogate pair, which PostgreSQL cannot store, and, where it is required, more
+# than whitespace, which is stripped before the length is checked.
+TEXT = r"^[^\x00\ud800-\udfff]*$"
+REQUIRED_TEXT = r"^\s*[^\s\x00\ud800-\udfff][^\x00\ud800-\udfff]*$"
+
+
+def _storable_text(schema: Any) -> None:
+    """Adds TEXT's pattern to every free-text string of a request schema."""
+    if isinstance(schema, list):
+        for inner in schema:
+            _storable_text(inner)
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(schema):
+        schema["pattern"] = REQUIRED_TEXT if schema.get("minLength", 0) > 0 else TEXT
+    for inner in schema.values():
+        _storable_text(inner)
+
+
+def _registration(base: dict[str, Any], source: str) -> dict[str, Any]:
+    variant = copy.deepcopy(base)
+    variant["title"] = f"RegisterItem ({source})"
+    variant["properties"]["source"] = {"const": source}
+    details = DETAILS.get(source, NoDetails)
+    variant["properties"]["details"] = {"$ref": REF.format(model=details.__name__)}
+    if details.model_json_schema().get("required"):
+        variant["required"] = [*variant.get("required", []), "details"]
+    else:
+        variant["properties"]["details"]["default"] = {}
+    return variant
 
 
 def _parameters(model: type[BaseModel] | None, where: Literal["path", "query"]) -> list[Any]:

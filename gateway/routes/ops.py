@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import Response
 from flask.typing import ResponseReturnValue
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -64,6 +62,6 @@ def openapi(ctx: Context) -> ResponseReturnValue:
 )
 def set_clock(ctx: Context, body: SetClock) -> ResponseReturnValue:
     clock = ManualClock(ctx.conninfo)
-    clock.set(datetime.fromisoformat(body.now))
+    clock.set(body.now)
     marked = ctx.services.call("deadline", "tick")
     return {"now": clock.now().isoformat(), "overdue_marked": marked}

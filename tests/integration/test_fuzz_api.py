@@ -1,11 +1,14 @@
 """Fuzzing the live gateway from its own OpenAPI document (schemathesis).
 
-Two runs over every operation of `GET /api/v1/openapi.json`:
+Runs over every operation of `GET /api/v1/openapi.json`, as the office and again as a unit's
+handler (on the operations a handler may call):
 
 - invalid requests only (schemathesis' negative generation: missing and extra fields, wrong
   types, out-of-range values): each must be refused with a documented 4xx, never a 5xx, and a
   refused request must append nothing to any event store, the read model or the evidence store;
-- valid requests: never a 5xx, and every answer matches the document.
+- valid requests: never a 5xx, every answer matches the document, and none is refused as
+  malformed or forbidden (positive acceptance: only a rule of the plan may refuse one, 404,
+  409 or 422; a 400, 401 or 403 to a valid request is a failure).
 
 Both are deterministic (derandomized, a fixed seed, no example database) and bounded by
 `max-examples`, so CI runs the same cases every time.
@@ -20,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import psycopg
 import pytest
 import requests
@@ -33,6 +37,7 @@ from schemathesis.checks import (  # type: ignore[attr-defined]  # registered on
     status_code_conformance,
     unsupported_method,
 )
+from schemathesis.core import NOT_SET
 
 from deploy.stack import Stack
 from gateway.openapi import openapi_document
@@ -54,6 +59,13 @@ POLICY_CHANGES = ["/api/v1/admin/time-limits", "/api/v1/admin/calendar/{year}"]
 FUZZ_YEAR = 2100
 # what Flask's <uuid:...> converter accepts
 UUID_PATH = re.compile(r"(?i)[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
+
+# What may answer a request that fits the document: done, or a rule of the plan (no such item
+# or file, the item's state, a date or unit the office may not set). Not 400, 401 or 403.
+ACCEPTED = {200, 201, 404, 409, 422}
+# ... and, for some routes, a rule of their own: a wrong name or password; a file whose bytes
+# are no accepted type, or too many
+RULE_REFUSALS = {"/api/v1/auth/token": {401}, "/api/v1/files": {413, 415}}
 
 CHECKS = [
     not_a_server_error,
@@ -85,8 +97,32 @@ def fuzzed(mode: str, max_examples: int) -> schemathesis.BaseSchema:
     return schemathesis.openapi.from_dict(document, config=config)
 
 
+def may_not_call(role: str) -> list[str]:
+    """The operations a role may not call: a valid request to one is refused 403 by role,
+    which tests/unit/test_gateway_routes.py checks for every route."""
+    return [
+        f"{route.method} {route.openapi_path}"
+        for route in served(manual_clock=True)
+        if route.roles and role not in route.roles
+    ]
+
+
 invalid = fuzzed("negative", max_examples=20).exclude(path=TEST_ONLY)
-valid = fuzzed("positive", max_examples=20).exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+valid = (
+    fuzzed("positive", max_examples=20)
+    .exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+    .exclude(name=may_not_call("supervisor"))
+)
+invalid_as_handler = (
+    fuzzed("negative", max_examples=10)
+    .exclude(path=TEST_ONLY)
+    .exclude(name=may_not_call("handler"))
+)
+valid_as_handler = (
+    fuzzed("positive", max_examples=10)
+    .exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+    .exclude(name=may_not_call("handler"))
+)
 
 
 class Stores:
@@ -162,6 +198,12 @@ def auth(supervisor: Client) -> dict[str, str]:
     return {"Authorization": str(supervisor.session.headers["Authorization"])}
 
 
+@pytest.fixture(scope="module")
+def handler_auth(handler_factory) -> dict[str, str]:
+    """The lead unit's handler of the fuzzed item."""
+    return {"Authorization": str(handler_factory("water").session.headers["Authorization"])}
+
+
 def test_the_document_is_served_without_a_token(stack: Stack):
     # that it names every route Flask serves is tests/unit/test_gateway_routes.py's business
     served_document = requests.get(f"{stack.gateway_url}{OPENAPI}", timeout=10)
@@ -176,6 +218,52 @@ def on_the_real_item(case: schemathesis.Case, item_id: str) -> None:
         case.path_parameters["item_id"] = item_id
 
 
+def refused_and_unchanged(
+    case: schemathesis.Case, stack: Stack, headers: dict[str, str], item_id: str, stores: Stores
+) -> None:
+    on_the_real_item(case, item_id)
+    before = stores.snapshot()
+    response = case.call(base_url=stack.gateway_url, headers=headers)
+    case.validate_response(response, checks=[*CHECKS, negative_data_rejection], headers=headers)
+    after = stores.snapshot()
+    assert after == before, (
+        f"{case.method} {case.formatted_path} was refused with {response.status_code} "
+        f"yet changed the stores: {before} -> {after}"
+    )
+
+
+def accepted(case: schemathesis.Case, stack: Stack, headers: dict[str, str], item_id: str) -> None:
+    on_the_real_item(case, item_id)
+    details = case.body.get("details") if isinstance(case.body, dict) else None
+    if case.path == "/api/v1/items" and isinstance(details, dict):
+        for key in ("year", "session_year"):
+            if key in details:
+                details[key] = FUZZ_YEAR
+    # The generator does not always honour a `pattern` (it sent NUL in a unit code, and a
+    # lone form feed, both of which the document forbids): acceptance is asked only of a body
+    # that really fits the document; every other check is asked of every case.
+    response = case.call(base_url=stack.gateway_url, headers=headers)
+    case.validate_response(response, checks=CHECKS, headers=headers)
+    if case.body is NOT_SET or fits_the_document(case):
+        allowed = ACCEPTED | RULE_REFUSALS.get(case.path, set())
+        assert response.status_code in allowed, (
+            f"{case.method} {case.formatted_path}: a valid request was refused "
+            f"{response.status_code}: {response.text[:300]}"
+        )
+
+
+DOCUMENT = openapi_document(served(manual_clock=True))
+
+
+def fits_the_document(case: schemathesis.Case) -> bool:
+    operation = DOCUMENT["paths"][case.path][case.method.lower()]
+    body = operation["requestBody"]["content"].get("application/json")
+    if body is None:
+        return True
+    schema = {**body["schema"], "components": DOCUMENT["components"]}
+    return jsonschema.Draft202012Validator(schema).is_valid(case.body)
+
+
 @invalid.parametrize()
 def test_invalid_requests_are_refused_and_change_nothing(
     case: schemathesis.Case,
@@ -185,28 +273,33 @@ def test_invalid_requests_are_refused_and_change_nothing(
     stores: Stores,
     dead_before: dict[str, int],  # counted before the first request is sent
 ):
-    on_the_real_item(case, item_id)
-    before = stores.snapshot()
-    response = case.call(base_url=stack.gateway_url, headers=auth)
-    case.validate_response(response, checks=[*CHECKS, negative_data_rejection], headers=auth)
-    after = stores.snapshot()
-    assert after == before, (
-        f"{case.method} {case.formatted_path} was refused with {response.status_code} "
-        f"yet changed the stores: {before} -> {after}"
-    )
+    refused_and_unchanged(case, stack, auth, item_id, stores)
+
+
+@invalid_as_handler.parametrize()
+def test_invalid_requests_from_a_handler_are_refused_and_change_nothing(
+    case: schemathesis.Case,
+    stack: Stack,
+    handler_auth: dict[str, str],
+    item_id: str,
+    stores: Stores,
+    dead_before: dict[str, int],
+):
+    refused_and_unchanged(case, stack, handler_auth, item_id, stores)
 
 
 @valid.parametrize()
-def test_valid_requests_never_fail_the_server(
+def test_valid_requests_are_accepted_or_refused_by_a_rule(
     case: schemathesis.Case, stack: Stack, auth: dict[str, str], item_id: str
 ):
-    on_the_real_item(case, item_id)
-    details = case.body.get("details") if isinstance(case.body, dict) else None
-    if case.path == "/api/v1/items" and isinstance(details, dict):
-        for key in ("year", "session_year"):
-            if key in details:
-                details[key] = FUZZ_YEAR
-    case.call_and_validate(base_url=stack.gateway_url, headers=auth, checks=CHECKS)
+    accepted(case, stack, auth, item_id)
+
+
+@valid_as_handler.parametrize()
+def test_valid_requests_from_a_handler_are_accepted_or_refused_by_a_rule(
+    case: schemathesis.Case, stack: Stack, handler_auth: dict[str, str], item_id: str
+):
+    accepted(case, stack, handler_auth, item_id)
 
 
 def test_nothing_the_fuzzer_sent_was_parked_as_poison(stores: Stores, dead_before: dict[str, int]):
