@@ -313,9 +313,12 @@ def envelope_from_state(
     contract = CONTRACTS.get(type_name)
     if contract is None:
         return None
-    data = contract.model_validate(state).model_dump(mode="json")
-    actor = state["actor"]
-    return Envelope(
+    payload = contract.model_validate(state)
+    data = payload.model_dump(mode="json")
+    actor = Actor.model_validate(state["actor"])
+    # Built from our own store's facts, so not validated again; the payload validated above
+    # is kept, so no consumer in this process validates it a second time.
+    envelope = Envelope.model_construct(
         event_id=event_id(origin, stream_id, version),
         type=type_name,
         schema_version=data.pop("schema_version"),
@@ -325,7 +328,9 @@ def envelope_from_state(
         stream_version=version,
         previous_version=previous_version,
         occurred_at=state["at"],
-        actor=Actor.model_validate(actor),
-        correlation_id=actor.get("correlation_id"),
+        actor=actor,
+        correlation_id=actor.correlation_id,
         data=data,
     )
+    envelope._contract = payload
+    return envelope

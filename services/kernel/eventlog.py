@@ -37,7 +37,7 @@ class EventLog:
         self._learn_streams(notifications)
         envelopes = []
         for n in notifications:
-            stream = UUID(str(n.originator_id))
+            stream = n.originator_id
             published = self._published_before(stream, n.originator_version)
             type_name = event_type(n.topic)
             if type_name in CONTRACTS:
@@ -65,7 +65,7 @@ class EventLog:
         event before this batch, in one query."""
         first: dict[UUID, int] = {}
         for n in notifications:
-            first.setdefault(UUID(str(n.originator_id)), n.originator_version)
+            first.setdefault(n.originator_id, n.originator_version)
         unknown = [
             s for s, v in first.items() if v > 1 and (self._streams.get(s) or (0, 0))[0] != v - 1
         ]
