@@ -28,4 +28,18 @@ def _gateway(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
-MIGRATIONS = [Migration("gateway", 1, "users", _gateway, (1, 4))]
+def _uploads(conn: psycopg.Connection, settings: Settings) -> None:
+    """Who uploaded each evidence file: the uploader may read it before it is attached."""
+    conn.execute(
+        "CREATE TABLE gateway.uploads (sha text NOT NULL, username text NOT NULL,"
+        " uploaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sha, username))"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT ON gateway.uploads TO {}").format(app_role(settings))
+    )
+
+
+MIGRATIONS = [
+    Migration("gateway", 1, "users", _gateway, (1, 4)),
+    Migration("gateway", 4, "who uploaded each file", _uploads),
+]
