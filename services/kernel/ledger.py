@@ -11,9 +11,12 @@ from uuid import UUID
 GENESIS = bytes(32)
 
 
+OPENSSL_NAME = "sm3"  # OpenSSL's name of the algorithm (it ignores case)
+
+
 def openssl_sm3(data: bytes) -> bytes:
     """SM3 from OpenSSL (raises ValueError where OpenSSL was built without it)."""
-    return hashlib.new("sm3", data).digest()
+    return hashlib.new(OPENSSL_NAME, data).digest()
 
 
 def cryptography_sm3(data: bytes) -> bytes:

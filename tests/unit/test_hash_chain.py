@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
+import pytest
+
+from services.kernel import ledger
 from services.kernel.ledger import (
     GENESIS,
     Break,
@@ -80,6 +83,16 @@ def test_an_event_moved_to_another_stream_or_topic_does_not_verify():
     assert [(b.stream_id, b.reason) for b in verify_rows(moved)] == [(other, "hash mismatch")]
     retyped = [StoredRow(STREAM, 1, "other-topic", b"a", rows[0].stored_hash)]
     assert [b.reason for b in verify_rows(retyped)] == ["hash mismatch"]
+
+
+def test_without_openssl_s_sm3_the_cryptography_package_s_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(ledger, "OPENSSL_NAME", "no-such-algorithm")
+    with pytest.raises(ValueError):
+        openssl_sm3(b"abc")
+    expected = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert sm3(b"abc").hex() == expected
 
 
 def test_both_sm3_implementations_give_the_standard_s_answer():
