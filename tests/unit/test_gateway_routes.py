@@ -21,7 +21,12 @@ from services.kernel.access import ROLE_LABELS
 from services.kernel.config import Settings
 
 SECRET = "a-secret-of-the-unit-tests-32-bytes-long"
-SAMPLES = {"item_id": "7f3c1a52-9a0e-4d6b-8f55-2f0d3c9b1e11", "year": "2026", "sha": "ab" * 32}
+SAMPLES = {
+    "item_id": "7f3c1a52-9a0e-4d6b-8f55-2f0d3c9b1e11",
+    "year": "2026",
+    "sha": "ab" * 32,
+    "code": "water",
+}
 
 
 def gateway(clock: str) -> tuple[Flask, dict[str, Any]]:
