@@ -460,3 +460,24 @@ def test_a_secret_of_32_bytes_is_enough_and_none_is_needed_with_the_manual_clock
         )
         assert result.returncode == 0, result.stderr
 
+
+def test_an_installation_without_demo_users_gets_its_first_administrator(
+    stack: Stack, admin_conninfo: str
+):
+    username = f"ops-{uuid4().hex[:8]}"
+    command = [sys.executable, "-m", "deploy.create_admin", username, "运维管理员"]
+    for expected in (0, 1):  # the second time the name exists
+        created = subprocess.run(
+            command,
+            env=stack.env,
+            input=f"{PASSWORD}\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert created.returncode == expected, created.stderr
+    assert "已存在" in created.stderr
+    signed_in = login(stack.gateway_url, username, PASSWORD)
+    assert signed_in.json()["role"] == "admin"
+    [created_event] = user_events(admin_conninfo, username)
+    assert created_event["actor"]["user"] == "system:operator"
