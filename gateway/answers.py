@@ -64,7 +64,7 @@ class Token(Answer):
     unit: str | None
 
 
-class LoginRefused(Error):
+class RefusedUntil(Error):
     """423 (the name is locked) or 429 (too many failures from the address)."""
 
     until: datetime = Field(description="解锁或可以再试的时间")

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from flask import g, request
 from flask.typing import ResponseReturnValue
 
-from gateway.answers import LoginRefused as Locked
-from gateway.answers import SignedOut, Token
+from gateway.answers import RefusedUntil, SignedOut, Token
 from gateway.api import Routes
 from gateway.auth import session
 from gateway.context import Context
@@ -26,7 +25,7 @@ routes = Routes()
     "登录：取得 30 分钟有效的访问令牌和 12 小时有效的刷新令牌",
     roles=None,
     body=TokenRequest,
-    answers={200: Token, 423: Locked, 429: Locked},
+    answers={200: Token, 423: RefusedUntil, 429: RefusedUntil},
     refusals=(401,),
 )
 def token(ctx: Context, body: TokenRequest) -> ResponseReturnValue:
