@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test soak bench lint venv clean
+.PHONY: run test soak bench mutants lint venv clean
 
 # Sets up everything and runs the whole system with the demo county until Ctrl-C.
 run: venv
@@ -26,6 +26,14 @@ soak: venv
 bench: venv
 	bash deploy/ensure-local-services.sh
 	$(BIN)/python -m bench.run
+
+# Mutation testing of the core modules (pyproject.toml [tool.mutmut]) with the fast tests; prints
+# every mutant that survived, or that no test reaches (tens of minutes; not part of make test).
+mutants: venv
+	$(BIN)/python -m pip install --quiet -e '.[test,mutation]'
+	rm -rf mutants && mkdir -p var
+	$(BIN)/mutmut run --max-children 2 > var/mutmut.log 2>&1 || (tail -20 var/mutmut.log; exit 1)
+	$(BIN)/mutmut results
 
 lint: venv
 	$(BIN)/ruff check .

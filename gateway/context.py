@@ -16,8 +16,10 @@ from gateway.auth import Passwords, Principal, Sessions, SessionSource, Tokens, 
 from gateway.evidence import EvidenceStore, evidence_store
 from gateway.login import Login
 from gateway.rpc import Services
-from services.kernel import logs
+from gateway.uploads import Uploads
+from services.kernel import access, logs
 from services.kernel.config import DatabaseAddress, Settings
+from services.kernel.errors import NotFound
 from services.kernel.store import store_env
 from services.reporting.queries import ReadModel
 
@@ -29,6 +31,7 @@ class Context:
     services: Services
     reads: ReadModel
     files: EvidenceStore
+    uploads: Uploads
     document: dict[str, Any]  # the OpenAPI document of the routes served
     tokens: Tokens
     sessions: SessionSource
@@ -50,6 +53,7 @@ class Context:
             services=Services(settings.amqp_uri),
             reads=ReadModel(conninfo, settings.read_wait_seconds),
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
+            uploads=Uploads(conninfo),
             document=document,
             tokens=Tokens(secret),
             sessions=sessions or Sessions(conninfo, settings.session_check_seconds),
@@ -66,6 +70,27 @@ class Context:
     def accounts(self) -> Accounts:
         """The gateway's event store; its pool connects when first made."""
         return Accounts(store_env(self.settings.database_url, "gateway", 2, cache_size=0))
+
+    def seen_by(self) -> str | None:
+        """The unit whose items alone the caller may see (a handler's); None: every item."""
+        principal: Principal = g.principal
+        return access.seen_by(principal.role, principal.unit)
+
+    def visible_item(self, item_id: UUID) -> dict[str, Any]:
+        """The item as the read model shows it, if the caller may see it; else 404, the same
+        as for an item that does not exist, so an id tells another unit nothing."""
+        item = self.reads.item(item_id, self.seen_by())
+        if item is None:
+            raise NotFound("事项", "item")
+        return item
+
+    def may_read_file(self, sha: str) -> bool:
+        """A reader of every item reads every file; a handler one attached to an item its unit
+        may see, or one it uploaded itself."""
+        unit = self.seen_by()
+        if unit is None:
+            return True
+        return self.reads.file_attached(sha, unit) or self.uploads.by(sha, g.principal.user)
 
     def actor(self) -> dict[str, Any]:
         """Who gives the command, as the services record it."""

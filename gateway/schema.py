@@ -1,5 +1,5 @@
-"""The gateway's tables: its event store (users and API keys), their current state, and the
-login record."""
+"""The gateway's tables: its event store (users and API keys), their current state, the
+login record, and who uploaded each evidence file."""
 
 from __future__ import annotations
 
@@ -92,7 +92,19 @@ def _identity(conn: psycopg.Connection, settings: Settings) -> None:
     conn.execute(sql.SQL("GRANT SELECT, INSERT ON gateway.logins TO {}").format(role))
 
 
+def _uploads(conn: psycopg.Connection, settings: Settings) -> None:
+    """Who uploaded each evidence file: the uploader may read it before it is attached."""
+    conn.execute(
+        "CREATE TABLE gateway.uploads (sha text NOT NULL, username text NOT NULL,"
+        " uploaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (sha, username))"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT ON gateway.uploads TO {}").format(app_role(settings))
+    )
+
+
 MIGRATIONS = [
     Migration("gateway", 1, "users", _gateway, (1, 4)),
     Migration("gateway", 2, "users and API keys event-sourced, the login record", _identity),
+    Migration("gateway", 4, "who uploaded each file", _uploads),
 ]

@@ -11,7 +11,8 @@ from gateway.api import Routes
 from gateway.context import Context
 from gateway.evidence import ALLOWED_TYPES
 from gateway.schemas import FilePath
-from services.kernel.access import UNIT_OR_OFFICE
+from services.kernel.access import READERS, UNIT_OR_OFFICE
+from services.kernel.errors import NotFound
 
 routes = Routes()
 
@@ -30,18 +31,22 @@ FILE_CONTENT = {mime: {"schema": {"type": "string", "format": "binary"}} for mim
 )
 def upload_file(ctx: Context, upload: FileStorage) -> ResponseReturnValue:
     stored = ctx.files.put(upload.read(), upload.filename or "附件")
+    ctx.uploads.record(stored.sha, ctx.actor()["user"])
     return stored.as_dict(), 201
 
 
 @routes.route(
     "GET",
     "/api/v1/files/<sm3:sha>",
-    "下载佐证材料（内容与哈希不符时拒绝）",
+    "下载佐证材料（内容与哈希不符时拒绝；承办单位只能下载本单位事项的材料或自己上传的文件）",
+    roles=READERS,
     params=FilePath,
     answers={200: FILE_CONTENT},
     refusals=(404, 409),
 )
 def download_file(ctx: Context, sha: str) -> ResponseReturnValue:
+    if not ctx.may_read_file(sha):
+        raise NotFound("文件", "file")
     stored = ctx.files.describe(sha, sha)
     return Response(
         ctx.files.get(sha), mimetype=stored.content_type, headers={"X-Content-SM3": sha}

@@ -4,7 +4,7 @@ command is the kernel's access table (`services/kernel/access.py`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import partial, wraps
 from typing import Any
 from uuid import UUID
 
@@ -29,8 +29,8 @@ from gateway.schemas import (
     Review,
     Satisfaction,
 )
-from services.kernel.access import ITEM_COMMANDS, OFFICE
-from services.kernel.errors import NotFound
+from services.kernel.access import ITEM_COMMANDS, READERS, REGISTRARS, may_register
+from services.kernel.errors import Refused
 
 routes = Routes()
 
@@ -39,8 +39,9 @@ def item_command(
     action: str, summary: str, permission: str, body: type[BaseModel] | None = None
 ) -> Callable[[V], V]:
     """`POST /api/v1/items/{item_id}/<action>`, answered with the item as reads then show it;
-    `permission` names the command in the access table."""
-    return routes.route(
+    `permission` names the command in the access table. A handler's command on an item its
+    unit never had is answered 404, like an item that does not exist."""
+    declare = routes.route(
         "POST",
         f"/api/v1/items/<uuid:item_id>/{action}",
         summary,
@@ -51,17 +52,37 @@ def item_command(
         refusals=(404, 409, 422, 503),
     )
 
+    def seen_first(view: V) -> V:
+        @wraps(view)
+        def command(ctx: Context, item_id: UUID, **given: Any) -> ResponseReturnValue:
+            if ctx.seen_by() is not None:
+                ctx.visible_item(item_id)
+            return view(ctx, item_id, **given)
+
+        declare(command)
+        return view
+
+    return seen_first
+
 
 @routes.route(
     "POST",
     "/api/v1/items",
     "登记督办事项（同一来源和外部编号只登记一次，再次提交返回原事项，状态码 200）",
-    roles=OFFICE,
+    roles=REGISTRARS,
     body=RegisterItem,
     answers={201: Item, 200: Item},
     refusals=(422, 503),
 )
 def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
+    """The office registers any item; a county leader the instructions (批示) it issues."""
+    if not may_register(ctx.actor()["role"], body.source):
+        raise Refused(
+            "forbidden",
+            "县政府领导只能登记本人的批示事项（事项来源须为“领导批示和交办事项”）",
+            f"a leader registers instructions only, not {body.source}",
+            403,
+        )
     result = ctx.services.call("intake", "register", body.model_dump(mode="json"), ctx.actor())
     item_id = UUID(result["item_id"])
     item = ctx.reads.wait_for(item_id, 1)
@@ -72,12 +93,13 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
 @routes.route(
     "GET",
     "/api/v1/items",
-    "事项列表（unit 匹配牵头或配合单位）",
+    "事项列表（unit 匹配牵头或配合单位；承办单位只看到本单位办理过的事项）",
+    roles=READERS,
     query=ItemQuery,
     answers={200: ItemList},
 )
 def list_items(ctx: Context, query: ItemQuery) -> ResponseReturnValue:
-    total, items = ctx.reads.items(**query.model_dump())
+    total, items = ctx.reads.items(**query.model_dump(), seen_by=ctx.seen_by())
     return {"total": total, "items": items}
 
 
@@ -85,26 +107,27 @@ def list_items(ctx: Context, query: ItemQuery) -> ResponseReturnValue:
     "GET",
     "/api/v1/items/<uuid:item_id>",
     "事项详情",
+    roles=READERS,
     params=ItemPath,
     answers={200: Item},
     refusals=(404,),
 )
 def get_item(ctx: Context, item_id: UUID) -> ResponseReturnValue:
-    item = ctx.reads.item(item_id)
-    if item is None:
-        raise NotFound("事项", "item")
-    return item
+    return ctx.visible_item(item_id)
 
 
 @routes.route(
     "GET",
     "/api/v1/items/<uuid:item_id>/history",
     "事项的全部事件，按顺序，含 SM3 哈希",
+    roles=READERS,
     params=ItemPath,
     answers={200: History},
     refusals=(404, 503),
 )
 def history(ctx: Context, item_id: UUID) -> ResponseReturnValue:
+    if ctx.seen_by() is not None:
+        ctx.visible_item(item_id)
     events = ctx.services.call("assignment", "history", str(item_id))
     return {"item_id": str(item_id), "events": events}
 

@@ -8,6 +8,7 @@ from gateway.answers import LedgerReport, ProposalReport
 from gateway.api import Routes
 from gateway.context import Context
 from gateway.schemas import YearPath
+from services.kernel.access import READERS
 
 routes = Routes()
 
@@ -17,13 +18,15 @@ LEDGER_SERVICES = ("intake", "assignment", "deadline")
 @routes.route(
     "GET",
     "/api/v1/reports/proposals/<int:year>",
-    "建议提案办理情况汇总（按人大、政协常委会）",
+    "建议提案办理情况汇总（按人大、政协常委会；承办单位只看到本单位的数字）",
+    roles=READERS,
     params=YearPath,
     answers={200: ProposalReport},
     refusals=(400, 404),
 )
 def proposal_report(ctx: Context, year: int) -> ResponseReturnValue:
-    return {"session_year": year, "committees": ctx.reads.proposal_summary(year)}
+    committees = ctx.reads.proposal_summary(year, ctx.seen_by())
+    return {"session_year": year, "committees": committees}
 
 
 @routes.route(

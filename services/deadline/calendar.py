@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import holidays
@@ -34,6 +34,8 @@ _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SCHEDULE_FIELDS = ("year", "rest_days", "working_weekends")
+_SCHEDULE_LABELS = {"rest_days": "放假日期", "working_weekends": "调休上班日期"}
+_WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # (rest days, working weekend days) of one year.
 _YearData = tuple[frozenset[date], frozenset[date]]
@@ -50,35 +52,35 @@ class YearSchedule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.year, int) or isinstance(self.year, bool):
-            raise ValueError(f"year: expected an integer, got {self.year!r}")
+            raise ValueError(f"年份：须为整数，收到 {self.year!r}")
         object.__setattr__(self, "rest_days", frozenset(self.rest_days))
         object.__setattr__(self, "working_weekends", frozenset(self.working_weekends))
-        for name in ("rest_days", "working_weekends"):
+        for name, label in _SCHEDULE_LABELS.items():
             days = getattr(self, name)
             if bad := [d for d in days if not isinstance(d, date) or isinstance(d, datetime)]:
-                raise ValueError(f"{name}: {bad[0]!r} is not a date")
+                raise ValueError(f"{label}：{bad[0]!r} 不是日期")
             for day in sorted(days):
                 if day.year != self.year:
-                    raise ValueError(f"{name}: {day.isoformat()} is outside the year {self.year}")
+                    raise ValueError(f"{label}：{day.isoformat()} 不在 {self.year} 年内")
         for day in sorted(self.working_weekends):
             if day.weekday() < _SATURDAY:
                 raise ValueError(
-                    f"working_weekends: {day.isoformat()} is a {day.strftime('%A')}, "
-                    "not a Saturday or Sunday"
+                    f"调休上班日期：{day.isoformat()} 是{_WEEKDAYS[day.weekday()]}，"
+                    "调休上班日只能是周六或周日"
                 )
         if both := sorted(self.rest_days & self.working_weekends):
-            listed = ", ".join(day.isoformat() for day in both)
-            raise ValueError(f"rest_days and working_weekends both list {listed}")
+            listed = "、".join(day.isoformat() for day in both)
+            raise ValueError(f"放假日期和调休上班日期不能同时列出：{listed}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> YearSchedule:
         """Parse {"year": 2027, "rest_days": [ISO dates], "working_weekends": [ISO dates]}."""
         if not isinstance(data, dict):
-            raise ValueError(f"schedule: expected an object, got {type(data).__name__}")
+            raise ValueError(f"节假日安排须为对象，收到 {type(data).__name__}")
         if unknown := sorted(set(data) - set(_SCHEDULE_FIELDS)):
-            raise ValueError(f"schedule: unknown field(s) {', '.join(map(str, unknown))}")
+            raise ValueError(f"节假日安排不接受字段：{'、'.join(map(str, unknown))}")
         if missing := [name for name in _SCHEDULE_FIELDS if name not in data]:
-            raise ValueError(f"schedule: missing field(s) {', '.join(missing)}")
+            raise ValueError(f"节假日安排缺少字段：{'、'.join(missing)}")
         return cls(
             year=data["year"],
             rest_days=_parse_dates("rest_days", data["rest_days"]),
@@ -96,19 +98,20 @@ class YearSchedule:
 
 def _parse_dates(field: str, values: Any) -> frozenset[date]:
     """Parse a list of YYYY-MM-DD strings, naming the field and value on error."""
+    label = _SCHEDULE_LABELS[field]
     if isinstance(values, str | bytes) or not isinstance(values, list | tuple):
-        raise ValueError(f"{field}: expected a list of YYYY-MM-DD dates, got {values!r}")
+        raise ValueError(f"{label}：须为 YYYY-MM-DD 格式的日期列表，收到 {values!r}")
     days = set()
     for value in values:
         if isinstance(value, date) and not isinstance(value, datetime):
             days.add(value)
-            continue
-        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-            raise ValueError(f"{field}: {value!r} is not a YYYY-MM-DD date")
-        try:
-            days.add(date.fromisoformat(value))
-        except ValueError:
-            raise ValueError(f"{field}: {value!r} is not a valid date") from None
+        elif not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+            raise ValueError(f"{label}：{value!r} 不是 YYYY-MM-DD 格式的日期")
+        else:
+            try:
+                days.add(date.fromisoformat(value))
+            except ValueError:
+                raise ValueError(f"{label}：{value} 不是有效的日期") from None
     return frozenset(days)
 
 
@@ -143,8 +146,6 @@ class WorkingCalendar:
 
     def __init__(self, schedules: Iterable[YearSchedule] = ()) -> None:
         self._schedules: dict[int, YearSchedule] = {s.year: s for s in schedules}
-        self._years: dict[int, _YearData] = {}
-        self._official: dict[int, bool] = {}
 
     def with_schedule(self, schedule: YearSchedule) -> WorkingCalendar:
         """A new calendar with `schedule` loaded (replacing any for that year)."""
@@ -152,14 +153,13 @@ class WorkingCalendar:
 
     def is_official(self, year: int) -> bool:
         """Whether `year` is counted with the official arrangement (admin-loaded or package)."""
-        self._year(year)
-        return self._official[year]
+        return self._year(year)[0]
 
     def is_working_day(self, day: date) -> bool:
         """Whether `day` is a working day."""
         if isinstance(day, datetime):
             raise TypeError("expected a date; use business_date() to turn an instant into one")
-        rest_days, working_weekends = self._years.get(day.year) or self._year(day.year)
+        rest_days, working_weekends = self._year(day.year)[1]
         if day in rest_days:
             return False
         return day.weekday() < _SATURDAY or day in working_weekends
@@ -230,21 +230,18 @@ class WorkingCalendar:
             raise ValueError(f"end {end.isoformat()} is before start {start.isoformat()}")
         return [y for y in range(start.year, end.year + 1) if not self.is_official(y)]
 
-    def _year(self, year: int) -> _YearData:
-        """Load and cache (rest days, working weekends) of `year`."""
-        data = self._years.get(year)
-        if data is None:
-            if (schedule := self._schedules.get(year)) is not None:
-                official, data = True, (schedule.rest_days, schedule.working_weekends)
-            elif (package := _package_year(year)) is not None:
-                official, data = True, package
-            else:
-                # No official arrangement: the package's rule-computed holidays for the year
-                # are ignored, only weekends rest; callers record that via is_official.
-                official, data = False, _WEEKENDS_ONLY
-            self._official[year] = official
-            self._years[year] = data
-        return data
+    # A calendar lives as long as the schedules it was made with (one per loaded set), and its
+    # arithmetic asks for the same few years again and again.
+    @cache  # noqa: B019
+    def _year(self, year: int) -> tuple[bool, _YearData]:
+        """Whether `year` is counted officially, and its (rest days, working weekends)."""
+        if (schedule := self._schedules.get(year)) is not None:
+            return True, (schedule.rest_days, schedule.working_weekends)
+        if (package := _package_year(year)) is not None:
+            return True, package
+        # No official arrangement: the package's rule-computed holidays for the year are
+        # ignored, only weekends rest; callers record that via is_official.
+        return False, _WEEKENDS_ONLY
 
 
 def end_of_business_day(day: date) -> datetime:

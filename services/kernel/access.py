@@ -21,6 +21,7 @@ ROLE_LABELS: dict[str, str] = {
     "admin": "系统管理员",
 }
 OFFICE: tuple[Role, ...] = ("supervisor",)
+UNIT_OR_OFFICE: tuple[Role, ...] = ("handler", "supervisor")
 ADMIN: tuple[Role, ...] = ("admin",)
 # who reads the login record
 AUDIT: tuple[Role, ...] = ("auditor", "admin")
@@ -34,7 +35,6 @@ PLATFORM_LABELS: dict[str, str] = {
     "petition": "信访信息系统",
     "upper_inspection": "上级督查平台",
 }
-UNIT_OR_OFFICE: tuple[Role, ...] = ("handler", "supervisor")
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,21 @@ ITEM_COMMANDS: dict[str, Permission] = {
     "decide_extension": Permission(OFFICE),
     "record_satisfaction": Permission(OFFICE),
 }
+
+
+# Who reads items: the office, leaders and auditors read every item; a unit's handler reads an
+# item only while its unit is, or has been, its lead or a co-unit (elsewhere: 404).
+READERS: tuple[Role, ...] = ("supervisor", "leader", "auditor", "handler")
+# Who registers items: the office any item, a leader the instructions (批示) it issues.
+REGISTRARS: tuple[Role, ...] = ("supervisor", "leader")
+LEADER_SOURCES = ("instruction",)
+
+
+def seen_by(role: str, unit: str | None) -> str | None:
+    """The unit whose items alone this reader may see; None for readers of every item. A
+    handler without a unit sees nothing (a unit no item has)."""
+    return (unit or "") if role == "handler" else None
+
+
+def may_register(role: str, source: str) -> bool:
+    return role == "supervisor" or (role == "leader" and source in LEADER_SOURCES)

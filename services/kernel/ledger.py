@@ -5,21 +5,35 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from uuid import UUID
 
 GENESIS = bytes(32)
 
 
+OPENSSL_NAME = "sm3"  # OpenSSL's name of the algorithm (it ignores case)
+
+
+def openssl_sm3(data: bytes) -> bytes:
+    """SM3 from OpenSSL (raises ValueError where OpenSSL was built without it)."""
+    return hashlib.new(OPENSSL_NAME, data).digest()
+
+
+def cryptography_sm3(data: bytes) -> bytes:
+    """SM3 from the cryptography package, which has it everywhere."""
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize()
+
+
 def sm3(data: bytes) -> bytes:
     """SM3 (GB/T 32905) from OpenSSL where it has it, else from the cryptography package."""
     try:
-        return hashlib.new("sm3", data).digest()
+        return openssl_sm3(data)
     except ValueError:
-        from cryptography.hazmat.primitives import hashes
-
-        digest = hashes.Hash(hashes.SM3())
-        digest.update(data)
-        return digest.finalize()
+        return cryptography_sm3(data)
 
 
 def chain_hash(previous: bytes, stream_id: UUID, version: int, topic: str, state: bytes) -> bytes:
@@ -48,23 +62,20 @@ class Break:
 
 def verify_rows(rows: Iterable[StoredRow]) -> Iterator[Break]:
     """Walk rows ordered by (stream, version); yield the first break of each broken stream."""
-    current: UUID | None = None
+    for stream_id, stream in groupby(rows, key=lambda row: row.stream_id):
+        found = first_break(stream_id, stream)
+        if found is not None:
+            yield found
+
+
+def first_break(stream_id: UUID, rows: Iterable[StoredRow]) -> Break | None:
+    """The first missing or changed event of one stream's rows, in version order."""
     previous = GENESIS
-    expected_version = 1
-    broken = False
-    for row in rows:
-        if row.stream_id != current:
-            current, previous, expected_version, broken = row.stream_id, GENESIS, 1, False
-        if broken:
-            continue
-        if row.version != expected_version:
-            broken = True
-            yield Break(row.stream_id, expected_version, "missing event")
-            continue
-        computed = chain_hash(previous, row.stream_id, row.version, row.topic, row.state)
+    for expected, row in enumerate(rows, start=1):
+        if row.version != expected:
+            return Break(stream_id, expected, "missing event")
+        computed = chain_hash(previous, stream_id, row.version, row.topic, row.state)
         if row.stored_hash is None or computed != bytes(row.stored_hash):
-            broken = True
-            yield Break(row.stream_id, row.version, "hash mismatch")
-            continue
+            return Break(stream_id, row.version, "hash mismatch")
         previous = computed
-        expected_version += 1
+    return None

@@ -310,7 +310,7 @@ class MemoryRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._hashes: dict[tuple[UUID, int], bytes] = {}
-        self._processed: set[tuple[str, UUID, int]] = set()
+        self._processed: dict[tuple[str, UUID, int], UUID] = {}
 
     def insert_events(
         self,
@@ -335,13 +335,18 @@ class MemoryRecorder(POPOApplicationRecorder):
                     previous, stream, e.originator_version, e.topic, e.state
                 )
             if mark:
-                self._processed.add(mark)
+                self._processed[mark] = processed.event_id
         self._notify_listeners()
         return ids
 
     def processed_versions(self, origin: str, stream_id: UUID, versions: list[int]) -> set[int]:
         with self._database_lock:
             return {v for v in versions if (origin, stream_id, v) in self._processed}
+
+    def marks(self) -> dict[tuple[str, UUID, int], UUID]:
+        """Every processed message's (origin, stream, version) and event id."""
+        with self._database_lock:
+            return dict(self._processed)
 
     def stream_versions(self, stream_ids: list[UUID]) -> dict[UUID, int]:
         with self._database_lock:

@@ -7,6 +7,7 @@ STATUS_AFTER, the table the item itself follows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import singledispatch
 
 from psycopg import Cursor
@@ -41,9 +42,16 @@ from services.kernel.vocabulary import STATUS_AFTER
 CHANNEL = "reporting_items"
 
 
+@dataclass(frozen=True)
+class Joined:
+    """An array column gains these values (each once)."""
+
+    values: list[str]
+
+
 def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
-    """The row change `envelope` makes; with `announce`, also a notification on CHANNEL when
-    it commits."""
+    """The row change `envelope` makes (and the evidence files it attaches); with `announce`,
+    also a notification on CHANNEL when it commits."""
     contract = envelope.contract()
 
     def run(curs: Cursor[DictRow] | None) -> None:
@@ -52,6 +60,12 @@ def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
             _insert(curs, envelope, contract)
         else:
             _update(curs, envelope, contract)
+        if files := [f.sha for f in getattr(contract, "evidence", ())]:
+            curs.execute(
+                "INSERT INTO reporting.evidence (sha, item_id)"
+                " SELECT unnest(%s::text[]), %s ON CONFLICT DO NOTHING",
+                (files, envelope.item_id),
+            )
         if announce:
             curs.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(envelope.item_id)))
 
@@ -86,12 +100,19 @@ def _update(curs: Cursor[DictRow], envelope: Envelope, contract: Contract) -> No
     if status := STATUS_AFTER.get(envelope.type):
         columns["status"] = status
     increment = COUNTERS.get(type(contract))
+    assignments = "".join(
+        f", {column} = array(SELECT DISTINCT u FROM unnest({column} || %s::text[]) AS u)"
+        if isinstance(value, Joined)
+        else f", {column} = %s"
+        for column, value in columns.items()
+    )
+    values = [v.values if isinstance(v, Joined) else v for v in columns.values()]
     curs.execute(
         "UPDATE reporting.items SET version = %s, updated_at = %s"
         + (f", {increment} = {increment} + 1" if increment else "")
-        + "".join(f", {column} = %s" for column in columns)
+        + assignments
         + " WHERE item_id = %s",
-        (envelope.stream_version, envelope.occurred_at, *columns.values(), envelope.item_id),
+        (envelope.stream_version, envelope.occurred_at, *values, envelope.item_id),
     )
 
 
@@ -116,6 +137,8 @@ def _(contract: Assigned | Reassigned) -> dict[str, object]:
         "co_units": contract.co_units,
         "notice_number": contract.notice_number,
         "return_by": contract.return_by,
+        # a unit that had the item keeps seeing it after a reassignment
+        "units_involved": Joined([contract.lead_unit, *contract.co_units]),
     }
 
 

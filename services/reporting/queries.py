@@ -169,6 +169,14 @@ class Changes:
             time.sleep(1.0)
 
 
+def _seen_by(unit: str | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
+    """The condition that keeps only the items a unit is or was lead or co-unit of (none for
+    readers of every item); the GIN index on units_involved answers it."""
+    if unit is None:
+        return "", ()
+    return f" AND {alias}units_involved @> ARRAY[%s]::text[]", (unit,)
+
+
 class ReadModel:
     def __init__(self, conninfo: str, wait_seconds: float) -> None:
         self._pool = ConnectionPool(
@@ -186,12 +194,27 @@ class ReadModel:
         self._pool.open()  # opened on first use, so building the app touches no database
         return self._pool.connection()
 
-    def item(self, item_id: UUID) -> dict[str, Any] | None:
+    def item(self, item_id: UUID, seen_by: str | None = None) -> dict[str, Any] | None:
+        """The item; with `seen_by` (a handler's unit), only if that unit is or was its lead
+        or a co-unit."""
+        where, params = _seen_by(seen_by)
         with self._connection() as conn:
             row = conn.execute(
-                f"SELECT {COLUMNS} FROM reporting.items WHERE item_id = %s", (item_id,)
+                f"SELECT {COLUMNS} FROM reporting.items WHERE item_id = %s{where}",
+                (item_id, *params),
             ).fetchone()
         return item_json(row) if row else None
+
+    def file_attached(self, sha: str, seen_by: str | None = None) -> bool:
+        """Whether the file is evidence of an item (of one `seen_by` may see, if given)."""
+        where, params = _seen_by(seen_by, "i.")
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM reporting.evidence e JOIN reporting.items i USING (item_id)"
+                f" WHERE e.sha = %s{where} LIMIT 1",
+                (sha, *params),
+            ).fetchone()
+        return row is not None
 
     def items(
         self,
@@ -203,8 +226,14 @@ class ReadModel:
         overdue: bool | None,
         limit: int,
         offset: int,
+        seen_by: str | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
+        """A page of items and how many match; `seen_by` (a handler's unit) leaves out the
+        items that unit never had."""
         where, params = [], []
+        if seen_by is not None:
+            where.append("units_involved @> ARRAY[%s]::text[]")
+            params.append(seen_by)
         if status:
             where.append("status = %s")
             params.append(status)
@@ -255,9 +284,11 @@ class ReadModel:
                 changed.wait(min(remaining, self._changes.poll_seconds()))
                 changed.clear()
 
-    def proposal_summary(self, year: int) -> list[dict[str, Any]]:
+    def proposal_summary(self, year: int, seen_by: str | None = None) -> list[dict[str, Any]]:
         """The year-end summary for the standing committees: per committee, how the
-        suggestions (人大) and proposals (政协) were answered and how their authors felt."""
+        suggestions (人大) and proposals (政协) were answered and how their authors felt;
+        with `seen_by` (a handler's unit), only that unit's figures."""
+        where, params = _seen_by(seen_by)
         with self._connection() as conn:
             rows = conn.execute(
                 "SELECT details->>'kind' AS kind, count(*) AS total,"
@@ -271,8 +302,8 @@ class ReadModel:
                 " count(*) FILTER (WHERE satisfaction = 'unsatisfied') AS unsatisfied,"
                 " count(*) FILTER (WHERE overdue) AS overdue"
                 " FROM reporting.items WHERE source = 'proposal'"
-                " AND (details->>'session_year')::int = %s GROUP BY 1 ORDER BY 1",
-                (year,),
+                f" AND (details->>'session_year')::int = %s{where} GROUP BY 1 ORDER BY 1",
+                (year, *params),
             ).fetchall()
         committees = {
             "suggestion": ("npc_standing_committee", "县人大常委会", "人大代表建议"),

@@ -32,6 +32,7 @@ def rebuild(settings: Settings) -> int:
         ):
             curs.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
+            curs.execute("DELETE FROM reporting.evidence")
             # the processed marks go in by COPY, a batch at a time, instead of a statement each
             curs.execute(
                 "CREATE TEMPORARY TABLE rebuilt"

@@ -71,6 +71,30 @@ def _reporting(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
+def _who_may_see(conn: psycopg.Connection, settings: Settings) -> None:
+    """Which units an item has ever reached (a handler sees it while its unit is or was lead
+    or co-unit), and which items each evidence file is attached to. Rows made before this step
+    know only their current units; `python -m services.reporting.rebuild` fills the rest."""
+    conn.execute(
+        "ALTER TABLE reporting.items ADD COLUMN units_involved text[] NOT NULL DEFAULT '{}'"
+    )
+    conn.execute(
+        "UPDATE reporting.items SET units_involved ="
+        " array(SELECT DISTINCT u FROM unnest(co_units || lead_unit) AS u WHERE u IS NOT NULL)"
+    )
+    conn.execute("CREATE INDEX items_units_involved ON reporting.items USING gin (units_involved)")
+    conn.execute(
+        "CREATE TABLE reporting.evidence ("
+        " sha text NOT NULL, item_id uuid NOT NULL, PRIMARY KEY (sha, item_id))"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, DELETE ON reporting.evidence TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
 MIGRATIONS = [
-    Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8))
+    Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8)),
+    Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
 ]

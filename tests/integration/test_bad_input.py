@@ -96,9 +96,13 @@ def test_a_due_date_in_the_past_is_refused(supervisor: Client):
 
 def test_a_handler_cannot_act_for_another_unit(supervisor: Client, handler_factory):
     item = supervisor.register(title="他单位事项")
-    supervisor.assign(item["id"], "justice")
+    supervisor.assign(item["id"], "justice", co_units=["veterans"])
+    # a unit that never had the item is told nothing about it
     response = handler_factory("forestry").post(f"/api/v1/items/{item['id']}/acknowledge")
-    assert response.status_code == 403
+    assert response.status_code == 404
+    # a co-unit sees it, and may not sign for the lead unit
+    response = handler_factory("veterans").post(f"/api/v1/items/{item['id']}/acknowledge")
+    assert (response.status_code, response.json()["error"]) == (403, "not_lead_unit")
     assert supervisor.item(item["id"])["status"] == "assigned"
 
 

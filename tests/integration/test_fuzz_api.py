@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import jsonschema
 import psycopg
 import pytest
 import requests
 import schemathesis
-from kombu import Connection
 from schemathesis.checks import (  # type: ignore[attr-defined]  # registered on first use
     content_type_conformance,
     negative_data_rejection,
@@ -42,9 +38,8 @@ from schemathesis.core import NOT_SET
 from deploy.stack import Stack
 from gateway.openapi import openapi_document
 from gateway.routes import served
-from services.kernel import deadletters
-from services.kernel.topology import SUBSCRIPTIONS, inbox_name
 from tests.client import Client, unique_ref
+from tests.stores import Stores
 
 pytestmark = pytest.mark.integration
 
@@ -134,53 +129,6 @@ valid_as_handler = (
 )
 invalid_as_admin = fuzzed("negative", max_examples=10).include(path_regex=ADMIN_ONLY)
 valid_as_admin = fuzzed("positive", max_examples=10).include(path_regex=ADMIN_ONLY)
-
-
-class Stores:
-    """Everything a request could change: the event stores, the read model, evidence files;
-    and the bus, where a message a service cannot process is parked as a dead letter."""
-
-    QUERY = """
-        SELECT (SELECT count(*) FROM gateway.gateway_events),
-               (SELECT count(*) FROM intake.intake_events),
-               (SELECT count(*) FROM assignment.assignment_events),
-               (SELECT count(*) FROM deadline.deadline_events),
-               (SELECT count(*) FROM reporting.items),
-               (SELECT coalesce(sum(version), 0) FROM reporting.items)
-    """
-
-    def __init__(self, conn: psycopg.Connection, evidence_dir: Path, amqp_uri: str) -> None:
-        self.conn = conn
-        self.evidence_dir = evidence_dir
-        self.amqp_uri = amqp_uri
-
-    def snapshot(self) -> tuple[Any, ...]:
-        row = self.conn.execute(self.QUERY).fetchone()
-        assert row is not None
-        files = sum(1 for p in self.evidence_dir.rglob("*") if p.is_file())
-        return (*row, files)
-
-    def dead_letters(self) -> dict[str, int]:
-        return deadletters.count(self.amqp_uri)
-
-    def _waiting(self) -> int:
-        with Connection(self.amqp_uri) as conn:
-            channel = conn.channel()
-            return sum(
-                channel.queue_declare(inbox_name(s), passive=True).message_count
-                for s in SUBSCRIPTIONS
-            )
-
-    def settle(self, quiet_seconds: float = 1.0, timeout: float = 60.0) -> None:
-        """Waits until events have stopped flowing: every inbox empty, the stores unchanged."""
-        give_up = time.monotonic() + timeout
-        last, since = None, time.monotonic()
-        while time.monotonic() - since < quiet_seconds:
-            assert time.monotonic() < give_up, "the services never went quiet"
-            state, waiting = self.snapshot(), self._waiting()
-            if state != last or waiting:
-                last, since = state, time.monotonic()
-            time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")

@@ -88,10 +88,13 @@ def test_an_instruction_with_evidence_goes_back_to_the_leader(
     urban = handler_factory("urban-management")
     opinion = urban.post(f"/api/v1/items/{item['id']}/opinions", {"content": "同意，配合执法"})
     assert opinion.json()["co_unit_opinions"] == 1
-    not_co_unit = handler_factory("finance").post(
+    # the lead unit sees the item but is no co-unit of it; another unit is told nothing
+    lead = housing.post(f"/api/v1/items/{item['id']}/opinions", {"content": "x"})
+    assert (lead.status_code, lead.json()["error"]) == (403, "not_co_unit")
+    stranger = handler_factory("finance").post(
         f"/api/v1/items/{item['id']}/opinions", {"content": "x"}
     )
-    assert not_co_unit.status_code == 403
+    assert stranger.status_code == 404
 
     response = housing.post(
         f"/api/v1/items/{item['id']}/feedback",

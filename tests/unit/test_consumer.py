@@ -131,3 +131,55 @@ def test_a_repeat_recognised_only_by_its_mark_leaves_no_effect_behind(app: Assig
     before = stored(app)
     assert consume(app, deadline_set(item_id, 2, 0), app.react) == "duplicate"
     assert stored(app) == before
+
+
+def test_a_message_right_after_the_first_waits_for_it(app: Assignment):
+    item_id = uuid4()
+    with pytest.raises(OutOfOrder) as refused:
+        consume(app, deadline_set(item_id, 2, 1), app.react)
+    assert str(refused.value) == f"deadline {item_id} v2 before v1"
+    assert app.processed_versions("deadline", item_id, [2]) == set()
+
+
+def test_a_stream_this_process_applied_itself_is_not_asked_about_again(app: Assignment):
+    item_id = uuid4()
+    consume(app, received(item_id), app.react)
+    consume(app, envelope("deadline", item_id, 2, "ReminderIssued", 0, **reminder()), app.react)
+    asked: list[tuple[str, UUID, list[int]]] = []
+    processed_versions = app.processed_versions
+
+    def spy(origin: str, stream: UUID, versions: list[int]) -> set[int]:
+        asked.append((origin, stream, versions))
+        return processed_versions(origin, stream, versions)
+
+    app.processed_versions = spy  # type: ignore[method-assign]
+    follow_up = envelope("deadline", item_id, 3, "ReminderIssued", 2, **reminder())
+    assert consume(app, follow_up, app.react) == "applied"
+    assert asked == []
+    other = envelope("deadline", uuid4(), 5, "ReminderIssued", 3, **reminder())
+    with pytest.raises(OutOfOrder):
+        consume(app, other, app.react)
+    assert asked == [("deadline", other.item_id, [5, 3])]
+
+
+def test_a_repeat_whose_reaction_now_fails_is_a_duplicate_not_a_failure(app: Assignment):
+    item_id = uuid4()
+    consume(app, received(item_id), app.react)
+
+    def refusing(e: Envelope) -> Reaction:
+        raise RuntimeError("today's state refuses it")
+
+    assert consume(app, received(item_id), refusing) == "duplicate"
+    with pytest.raises(RuntimeError):
+        consume(app, received(uuid4()), refusing)
+
+
+def test_the_mark_records_the_message_s_own_id(app: Assignment):
+    item_id = uuid4()
+    message = received(item_id)
+    consume(app, message, app.react)
+    assert app.ledger.marks() == {("intake", item_id, 1): message.event_id}
+
+
+def reminder() -> dict[str, Any]:
+    return {"kind": "before", "due_date": "2026-10-07"}

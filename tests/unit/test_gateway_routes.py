@@ -5,6 +5,7 @@ before one would be asked."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any
 
@@ -113,7 +114,7 @@ def test_a_route_for_some_roles_refuses_the_others_and_documents_it():
 def test_assign_and_reassign_are_one_view():
     routes = {r.name: r for r in served(manual_clock=False)}
     views = {
-        getattr(routes[name].view, "func", None)
+        getattr(inspect.unwrap(routes[name].view), "func", None)
         for name in ("post_items_item_id_assign", "post_items_item_id_reassign")
     }
     assert views == {items.assign}

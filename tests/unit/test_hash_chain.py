@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from uuid import UUID, uuid4
 
-from services.kernel.ledger import GENESIS, StoredRow, chain_hash, sm3, verify_rows
+import pytest
+
+from services.kernel import ledger
+from services.kernel.ledger import (
+    GENESIS,
+    Break,
+    StoredRow,
+    chain_hash,
+    cryptography_sm3,
+    openssl_sm3,
+    sm3,
+    verify_rows,
+)
 
 
 def chained(stream, states: list[bytes]) -> list[StoredRow]:
@@ -71,3 +83,55 @@ def test_an_event_moved_to_another_stream_or_topic_does_not_verify():
     assert [(b.stream_id, b.reason) for b in verify_rows(moved)] == [(other, "hash mismatch")]
     retyped = [StoredRow(STREAM, 1, "other-topic", b"a", rows[0].stored_hash)]
     assert [b.reason for b in verify_rows(retyped)] == ["hash mismatch"]
+
+
+def test_without_openssl_s_sm3_the_cryptography_package_s_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setattr(ledger, "OPENSSL_NAME", "no-such-algorithm")
+    with pytest.raises(ValueError):
+        openssl_sm3(b"abc")
+    expected = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert sm3(b"abc").hex() == expected
+
+
+def test_both_sm3_implementations_give_the_standard_s_answer():
+    expected = "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"
+    assert cryptography_sm3(b"abc").hex() == expected
+    assert openssl_sm3(b"abc").hex() == expected  # this machine's OpenSSL has SM3
+
+
+def test_each_broken_stream_is_named_once_at_its_first_break():
+    first, second, intact = uuid4(), uuid4(), uuid4()
+    streams = {
+        first: chained(first, [b"a", b"b", b"c", b"d"]),
+        second: chained(second, [b"a", b"b", b"c"]),
+        intact: chained(intact, [b"a", b"b"]),
+    }
+    del streams[first][1]  # version 2 missing, 3 and 4 follow
+    streams[second][0] = StoredRow(second, 1, "topic", b"forged", streams[second][0].stored_hash)
+    rows = [row for s in sorted(streams, key=str) for row in streams[s]]
+    breaks = {(b.stream_id, b.version, b.reason) for b in verify_rows(rows)}
+    assert breaks == {(first, 2, "missing event"), (second, 1, "hash mismatch")}
+
+
+def test_a_stream_that_does_not_start_at_version_one_is_missing_its_first_event():
+    stream = uuid4()
+    rows = chained(stream, [b"a", b"b"])[1:]
+    assert [(b.version, b.reason) for b in verify_rows(rows)] == [(1, "missing event")]
+
+
+def test_a_row_without_a_stored_hash_is_a_break():
+    stream = uuid4()
+    rows = chained(stream, [b"a"])
+    rows[0] = StoredRow(stream, 1, "topic", b"a", None)
+    assert [b.reason for b in verify_rows(rows)] == ["hash mismatch"]
+
+
+def test_a_break_is_reported_by_item_and_version():
+    stream = uuid4()
+    assert Break(stream, 3, "missing event").as_dict() == {
+        "item_id": str(stream),
+        "version": 3,
+        "reason": "missing event",
+    }

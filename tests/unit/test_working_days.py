@@ -7,11 +7,19 @@ or our use of it being wrong.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.deadline.calendar import WorkingCalendar, YearSchedule, end_of_business_day
+from services.deadline.calendar import (
+    WorkingCalendar,
+    YearSchedule,
+    _is_substitution,
+    end_of_business_day,
+    start_of_business_day,
+)
 from services.kernel.dates import BUSINESS_TZ, business_date
 
 
@@ -116,8 +124,11 @@ def test_next_working_day(cal: WorkingCalendar) -> None:
 
 
 def test_is_working_day_refuses_a_datetime(cal: WorkingCalendar) -> None:
-    with pytest.raises(TypeError, match="business_date"):
+    with pytest.raises(TypeError) as refused:
         cal.is_working_day(datetime(2026, 10, 1, tzinfo=UTC))
+    assert str(refused.value) == (
+        "expected a date; use business_date() to turn an instant into one"
+    )
 
 
 # --- add_working_days (Civil Code art. 201) ----------------------------------------------
@@ -162,9 +173,11 @@ def test_add_working_days_does_not_count_the_start_day(
 
 
 @pytest.mark.parametrize("n", [0, -1])
-def test_add_working_days_needs_a_positive_count(cal: WorkingCalendar, n: int) -> None:
-    with pytest.raises(ValueError, match="at least 1"):
-        cal.add_working_days(date(2026, 9, 28), n)
+@pytest.mark.parametrize("count", ["add_working_days", "working_days_before", "add_months"])
+def test_a_period_needs_a_positive_count(cal: WorkingCalendar, count: str, n: int) -> None:
+    with pytest.raises(ValueError) as refused:
+        getattr(cal, count)(date(2026, 9, 28), n)
+    assert str(refused.value) == f"n must be at least 1, got {n}"
 
 
 # --- add_months (Civil Code arts. 201-203) -----------------------------------------------
@@ -233,6 +246,10 @@ def test_2026_is_official_and_2027_is_not(cal: WorkingCalendar) -> None:
     assert not cal.is_official(2027)
     assert cal.years_without_official_schedule(date(2026, 9, 28), date(2027, 3, 1)) == [2027]
     assert cal.years_without_official_schedule(date(2026, 1, 1), date(2026, 12, 31)) == []
+    assert cal.years_without_official_schedule(date(2027, 5, 6), date(2027, 5, 6)) == [2027]
+    with pytest.raises(ValueError) as refused:
+        cal.years_without_official_schedule(date(2027, 5, 6), date(2027, 5, 5))
+    assert str(refused.value) == "end 2027-05-05 is before start 2027-05-06"
 
 
 def test_a_year_without_the_official_arrangement_rests_only_at_weekends(
@@ -286,42 +303,102 @@ def _raw_2027(rest_days: object = (), working_weekends: object = ()) -> dict:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (_raw_2027(["2026-12-31"]), "rest_days: 2026-12-31 is outside the year 2027"),
-        (_raw_2027([], ["2028-01-01"]), "working_weekends: 2028-01-01 is outside the year 2027"),
+        (_raw_2027(["2026-12-31"]), "放假日期：2026-12-31 不在 2027 年内"),
+        (_raw_2027([], ["2028-01-01"]), "调休上班日期：2028-01-01 不在 2027 年内"),
         (
             _raw_2027([], ["2027-02-10"]),
-            "working_weekends: 2027-02-10 is a Wednesday, not a Saturday or Sunday",
+            "调休上班日期：2027-02-10 是周三，调休上班日只能是周六或周日",
         ),
-        (_raw_2027(["2027-02-06"], ["2027-02-06"]), "both list 2027-02-06"),
-        (_raw_2027(["2027-13-01"]), "rest_days: '2027-13-01' is not a valid date"),
-        (_raw_2027(["2027/01/01"]), "rest_days: '2027/01/01' is not a YYYY-MM-DD date"),
-        (_raw_2027([], ["20270102"]), "working_weekends: '20270102' is not a YYYY-MM-DD date"),
-        (_raw_2027([20270101]), "rest_days: 20270101 is not a YYYY-MM-DD date"),
-        (_raw_2027("2027-01-01"), "rest_days: expected a list"),
-        ({**_raw_2027(), "year": "2027"}, "year: expected an integer"),
-        ({"rest_days": [], "working_weekends": []}, r"missing field\(s\) year"),
-        ({"year": 2027, "rest_days": []}, r"missing field\(s\) working_weekends"),
-        ({**_raw_2027(), "workdays": []}, r"unknown field\(s\) workdays"),
+        (
+            _raw_2027(["2027-02-06", "2027-02-07"], ["2027-02-06", "2027-02-07"]),
+            "放假日期和调休上班日期不能同时列出：2027-02-06、2027-02-07",
+        ),
+        (_raw_2027(["2027-13-01"]), "放假日期：2027-13-01 不是有效的日期"),
+        (_raw_2027(["2027/01/01"]), "放假日期：'2027/01/01' 不是 YYYY-MM-DD 格式的日期"),
+        (_raw_2027([], ["20270102"]), "调休上班日期：'20270102' 不是 YYYY-MM-DD 格式的日期"),
+        (_raw_2027([20270101]), "放假日期：20270101 不是 YYYY-MM-DD 格式的日期"),
+        (
+            _raw_2027("2027-01-01"),
+            "放假日期：须为 YYYY-MM-DD 格式的日期列表，收到 '2027-01-01'",
+        ),
+        (_raw_2027(5), "放假日期：须为 YYYY-MM-DD 格式的日期列表，收到 5"),
+        (
+            _raw_2027([datetime(2027, 1, 1, tzinfo=UTC)]),
+            "放假日期：datetime.datetime(2027, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)"
+            " 不是 YYYY-MM-DD 格式的日期",
+        ),
+        ({**_raw_2027(), "year": "2027"}, "年份：须为整数，收到 '2027'"),
+        ({"rest_days": [], "working_weekends": []}, "节假日安排缺少字段：year"),
+        ({"year": 2027}, "节假日安排缺少字段：rest_days、working_weekends"),
+        (
+            {**_raw_2027(), "workdays": [], "holidays": []},
+            "节假日安排不接受字段：holidays、workdays",
+        ),
+        ([], "节假日安排须为对象，收到 list"),
     ],
 )
 def test_year_schedule_from_dict_names_the_problem(data: dict, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError) as refused:
         YearSchedule.from_dict(data)
+    assert str(refused.value) == message
 
 
 def test_year_schedule_checks_dates_built_directly() -> None:
-    with pytest.raises(ValueError, match="working_weekends: 2027-02-08 is a Monday"):
+    with pytest.raises(ValueError) as refused:
         YearSchedule(2027, frozenset(), frozenset({date(2027, 2, 8)}))
+    assert str(refused.value) == "调休上班日期：2027-02-08 是周一，调休上班日只能是周六或周日"
+    with pytest.raises(ValueError) as refused:
+        YearSchedule(2027, frozenset({datetime(2027, 2, 8, tzinfo=UTC)}), frozenset())
+    assert str(refused.value).startswith("放假日期：datetime.datetime(2027, 2, 8")
+    with pytest.raises(ValueError) as refused:
+        YearSchedule(2027, frozenset({"2027-02-08"}), frozenset())  # type: ignore[arg-type]
+    assert str(refused.value) == "放假日期：'2027-02-08' 不是日期"
+
+
+def test_a_schedule_takes_dates_and_keeps_them_as_sets() -> None:
+    days = [date(2027, 1, 1), date(2027, 1, 2)]
+    schedule = YearSchedule.from_dict(
+        {"year": 2027, "rest_days": days, "working_weekends": [date(2027, 1, 9)]}
+    )
+    assert schedule.rest_days == frozenset(days)
+    built = YearSchedule(2027, days, [date(2027, 1, 9)])  # type: ignore[arg-type]
+    assert (built.rest_days, built.working_weekends) == (frozenset(days), {date(2027, 1, 9)})
+    assert isinstance(built.rest_days, frozenset)
+    assert isinstance(built.working_weekends, frozenset)
+    assert hash(built) == hash(schedule)
+
+
+def test_a_substitution_entry_is_one_that_names_the_day_it_moves() -> None:
+    """The package writes 调休 as (to_month, to_day, from_month, from_day[, from_year])."""
+    assert _is_substitution((10, 10, 10, 8))
+    assert _is_substitution((1, 4, 1, 2, 2026))
+    assert not _is_substitution((10, 1, 10))
 
 
 # --- business dates and instants ---------------------------------------------------------
 
 
-def test_end_of_business_day_is_midnight_in_shanghai_in_utc() -> None:
+@pytest.fixture(params=["UTC", "Asia/Shanghai"])
+def local_zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The machine's own time zone must not matter (a server may run on either)."""
+    monkeypatch.setenv("TZ", request.param)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_end_of_business_day_is_midnight_in_shanghai_in_utc(local_zone: None) -> None:
     due = end_of_business_day(date(2026, 10, 13))
     assert due == datetime(2026, 10, 13, 16, 0, tzinfo=UTC)
     assert due.utcoffset() == timedelta(0)
     assert due.astimezone(BUSINESS_TZ) == datetime(2026, 10, 14, 0, 0, tzinfo=BUSINESS_TZ)
+
+
+def test_start_of_business_day_is_the_midnight_before_in_utc(local_zone: None) -> None:
+    start = start_of_business_day(date(2026, 10, 13))
+    assert start == datetime(2026, 10, 12, 16, 0, tzinfo=UTC)
+    assert start.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(
