@@ -270,7 +270,7 @@ def bulk_item_events(settings: Settings, items: int, per_item: int) -> int:
                 at=datetime.now(UTC),
             )
             for _ in range(per_item - 1):
-                item.record_reminder("before", today, OFFICE, datetime.now(UTC))
+                item.record_reminder("before", today, "water", None, OFFICE, datetime.now(UTC))
             previous = GENESIS
             for event in item.collect_events():
                 stored = app.mapper.to_stored_event(event)

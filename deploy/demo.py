@@ -58,9 +58,65 @@ UNITS = (
     + [(code, name, "zone") for code, name in ZONES]
     + [(code, name, "department") for code, name in DEPARTMENTS]
 )
+# The county's leaders (code, name, title, login) and the units each is in charge of (分管);
+# the executive deputy takes what no one else does.
+DEMO_LEADERS = [
+    ("county-head", "王建国", "县长", "leader", []),
+    (
+        "executive-deputy",
+        "李明",
+        "常务副县长",
+        "leader-executive",
+        ["finance", "dev-reform", "statistics", "market-regulation", "government-services"],
+    ),
+    (
+        "deputy-economy",
+        "张华",
+        "副县长",
+        "leader-economy",
+        [
+            "industrial-park",
+            "commerce",
+            "transport",
+            "housing-construction",
+            "urban-management",
+            "natural-resources",
+            "ecology-environment",
+            "emergency",
+        ],
+    ),
+    (
+        "deputy-agriculture",
+        "赵强",
+        "副县长",
+        "leader-agriculture",
+        ["agriculture", "water", "forestry", "rural-revitalization", *(c for c, _ in TOWNS)],
+    ),
+    (
+        "deputy-society",
+        "陈静",
+        "副县长",
+        "leader-society",
+        [
+            "education",
+            "health",
+            "civil-affairs",
+            "hr-social-security",
+            "culture-tourism",
+            "veterans",
+            "medical-security",
+            "justice",
+            "public-security",
+            "letters-visits",
+            "community-committee",
+        ],
+    ),
+]
+DEFAULT_LEADER = "executive-deputy"
+
 OFFICE_USERS = [
     ("supervisor", "县政府办公室督查室", "supervisor"),
-    ("leader", "县政府领导", "leader"),
+    *((login, f"{title}{name}", "leader") for _, name, title, login, _ in DEMO_LEADERS),
     ("auditor", "县监察部门", "auditor"),
     ("admin", "系统管理员", "admin"),
 ]

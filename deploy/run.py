@@ -11,17 +11,46 @@ from pathlib import Path
 
 import requests
 
-from deploy.demo import DEMO_ITEMS, OFFICE_USERS
+from deploy.demo import DEFAULT_LEADER, DEMO_ITEMS, DEMO_LEADERS, OFFICE_USERS
 from deploy.stack import Stack, base_env
 
 
-def seed_demo_items(base_url: str, password: str) -> None:
+def seed_demo_leaders(base_url: str, password: str) -> None:
+    """The county's leaders and who is in charge of which unit, through the API (each change an
+    event; a repeat changes nothing)."""
+    headers = _office(base_url, password)
+    reason = {"reason": "演示县初始数据"}
+    for code, name, title, login, units in DEMO_LEADERS:
+        body = {"name": name, "title": title, "username": login, **reason}
+        requests.put(
+            f"{base_url}/api/v1/admin/leaders/{code}", json=body, headers=headers, timeout=30
+        ).raise_for_status()
+        for unit in units:
+            requests.put(
+                f"{base_url}/api/v1/admin/units/{unit}/leader",
+                json={"leader": code, **reason},
+                headers=headers,
+                timeout=30,
+            ).raise_for_status()
+    requests.put(
+        f"{base_url}/api/v1/admin/default-leader",
+        json={"leader": DEFAULT_LEADER, **reason},
+        headers=headers,
+        timeout=30,
+    ).raise_for_status()
+
+
+def _office(base_url: str, password: str) -> dict[str, str]:
     token = requests.post(
         f"{base_url}/api/v1/auth/token",
         json={"username": "supervisor", "password": password},
         timeout=10,
     ).json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def seed_demo_items(base_url: str, password: str) -> None:
+    headers = _office(base_url, password)
     for spec in DEMO_ITEMS:
         item = {k: v for k, v in spec.items() if k not in ("assign", "due_in_days")}
         if "due_in_days" in spec:
@@ -59,6 +88,7 @@ def main() -> None:
     try:
         print("starting intake, assignment, deadline, reporting and the gateway ...", flush=True)
         stack.start()
+        seed_demo_leaders(stack.gateway_url, stack.settings.demo_password)
         seed_demo_items(stack.gateway_url, stack.settings.demo_password)
         users = ", ".join(u for u, _, _ in OFFICE_USERS)
         print(

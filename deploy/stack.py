@@ -196,7 +196,11 @@ def isolated_env(prefix: str, **overrides: str) -> Iterator[dict[str, str]]:
     run_id = f"{prefix}_{uuid.uuid4().hex[:10]}"
     rabbitmqctl("add_vhost", run_id)
     rabbitmqctl("set_permissions", "-p", run_id, "guest", ".*", ".*", ".*")
-    env = stack_env(run_id, 5432, f"amqp://guest:guest@127.0.0.1:5672/{run_id}", **overrides)
+    # a developer may point test runs at a PostgreSQL of their own (TEST_POSTGRES_PORT)
+    postgres_port = int(os.environ.get("TEST_POSTGRES_PORT", "5432"))
+    env = stack_env(
+        run_id, postgres_port, f"amqp://guest:guest@127.0.0.1:5672/{run_id}", **overrides
+    )
     try:
         yield env
     finally:

@@ -115,10 +115,11 @@ class LoginRecords(Answer):
 
 
 class Indicator(Answer):
-    month: str
+    month: str = Field(description="最新月份，如 2026-03")
     value: float | None
-    target: float | None
+    target: float | str | None
     gap: float | None
+    figures: dict[str, float] = Field(description="各月数据（更正后的）")
 
 
 class Item(Answer):
@@ -159,6 +160,15 @@ class Item(Answer):
     co_unit_due_date: date | None = None
     return_by: date | None = None
     indicator: Indicator | None = None
+    was_overdue: bool = False
+    overdue_unit: str | None = Field(default=None, description="逾期时的牵头单位")
+    dispatch_due_date: date | None = Field(default=None, description="督查室交办时限")
+    assigned_on: date | None = None
+    dispatched_late: bool = Field(default=False, description="督查室超过交办时限才交办")
+    unsigned_reminded: bool = Field(default=False, description="交办后未按时签收，已催办")
+    extension_requested: date | None = Field(default=None, description="待审批的延期申请日期")
+    merged_into: UUID | None = None
+    escalated_to: str | None = Field(default=None, description="已提请督促的县领导")
 
 
 class ItemList(Answer):
@@ -228,6 +238,20 @@ class Unit(Answer):
     code: str
     name: str
     kind: str
+    leader_in_charge: str | None = Field(default=None, description="分管县领导的编码")
+
+
+class Leader(Answer):
+    code: str
+    name: str
+    title: str
+    username: str | None
+
+
+class Leaders(Answer):
+    leaders: list[Leader]
+    in_charge: dict[str, str] = Field(description="单位编码 → 分管县领导编码")
+    default: str | None = Field(description="默认县领导的编码")
 
 
 class Units(Answer):

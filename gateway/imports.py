@@ -118,7 +118,8 @@ def work_report_commands(data: bytes, year: int) -> list[tuple[int, dict[str, An
         target = r["target"]
         details: dict[str, Any] = {"year": year, "number": number, "kind": kind}
         if target not in (None, ""):
-            details["target"] = target
+            # an indicator's target is a figure; a task's is words, whatever the cell holds
+            details["target"] = target if kind == "indicator" else _text(target)
         if _text(r["measure"]):
             details["measure"] = _text(r["measure"])
         commands.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -14,12 +15,21 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
 from services.kernel.access import Platform, Role
-from services.kernel.vocabulary import Complexity, ReplyClass, Source, Status, Verdict
+from services.kernel.vocabulary import (
+    Complexity,
+    Penalty,
+    ReplyClass,
+    Source,
+    Status,
+    Verdict,
+)
 
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
@@ -234,25 +244,58 @@ class MeetingDetails(Strict):
     decision_number: ShortText
 
 
+def _target(value: Any) -> float | str | None:
+    """A figure (a number, never true/false) or words, as a work-report target is written."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("须为有限的数值")
+    if value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str) and 0 < len(value.strip()) <= 200:
+        return value.strip()
+    raise ValueError("须为数值（主要经济指标）或不超过 200 字的文字（重点任务）")
+
+
+Target = Annotated[
+    float | str | None,
+    PlainValidator(_target),
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "maxLength": 200}, {"type": "null"}]}
+    ),
+]
+
+
 class WorkReportDetails(Strict):
-    # the document says what the validator checks: an indicator has a target
+    """A task's target is text (年内建成投用); an indicator's is a number with its unit."""
+
+    # the document says what the validator checks
     model_config = ConfigDict(
         json_schema_extra={
             "if": {"properties": {"kind": {"const": "indicator"}}},
-            "then": {"required": ["target"], "properties": {"target": {"type": "number"}}},
+            "then": {
+                "required": ["target", "measure"],
+                "properties": {"target": {"type": "number"}, "measure": {"type": "string"}},
+            },
+            "else": {"properties": {"target": {"type": ["string", "null"]}}},
         }
     )
 
     year: BodyYear
     number: ShortText
     kind: Literal["task", "indicator"]
-    target: Number | None = None
+    target: Target = None
     measure: ShortText | None = None
 
     @model_validator(mode="after")
-    def indicator_has_target(self) -> WorkReportDetails:
-        if self.kind == "indicator" and self.target is None:
-            raise ValueError("主要经济指标须填写年度目标（target）")
+    def target_fits_the_kind(self) -> WorkReportDetails:
+        if self.kind == "indicator":
+            if not isinstance(self.target, float):
+                raise ValueError("主要经济指标的年度目标（target）须为数值，如 8.5")
+            if self.measure is None:
+                raise ValueError("主要经济指标须填写计量单位（measure），如“%”“亿元”")
+        elif self.target is not None and not isinstance(self.target, str):
+            raise ValueError("重点任务的年度目标（target）须为文字，如“年内建成投用”")
         return self
 
 
@@ -320,7 +363,8 @@ class Feedback(Strict):
 class Progress(Strict):
     content: Text
     evidence: list[EvidenceRef] = []
-    period: Annotated[str, Field(max_length=20)] | None = None
+    # a quarter of a work-report task (季督查): 2026-Q1 … 2026-Q4
+    period: Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$")] | None = None
 
 
 class Opinion(Strict):
@@ -347,6 +391,42 @@ class Review(Strict):
     decision: Literal["accept", "return"]
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: OfficeDate | None = None
+    evidence: list[EvidenceRef] = []  # the office's own, e.g. photos from the site
+
+
+class PenaltyRecommendation(Strict):
+    penalty: Penalty
+    unit: UnitCode
+    reasons: Text
+
+
+class Cancellation(Strict):
+    reason: Text
+
+
+class Merge(Strict):
+    into: UUID
+    reason: Text
+
+
+class LeaderRecord(Strict):
+    name: ShortText
+    title: ShortText
+    username: ShortText | None = None
+    reason: Text
+
+
+class LeaderChoice(Strict):
+    leader: Annotated[str, Field(min_length=1, max_length=40)]
+    reason: Text
+
+
+class LeaderPath(Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+
+
+class UnitPath(Strict):
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
 
 
 class ExtensionRequest(Strict):

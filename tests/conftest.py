@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.run import seed_demo_leaders
 from deploy.stack import Stack, isolated_env
 from services.kernel.config import DatabaseAddress, Settings
 from tests.client import Client
@@ -40,6 +41,7 @@ def stack(run_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> 
     s.prepare()
     try:
         s.start()
+        seed_demo_leaders(s.gateway_url, s.settings.demo_password)
         yield s
     finally:
         s.stop()

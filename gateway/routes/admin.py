@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from flask.typing import ResponseReturnValue
 
-from gateway.answers import Calendar, LoadedCalendar, TimeLimitPolicy, Units
+from gateway.answers import Calendar, Leaders, LoadedCalendar, TimeLimitPolicy, Units
 from gateway.api import Routes
 from gateway.context import Context
-from gateway.schemas import PolicyChange, ScheduleUpload, YearPath
+from gateway.schemas import (
+    LeaderChoice,
+    LeaderPath,
+    LeaderRecord,
+    PolicyChange,
+    ScheduleUpload,
+    UnitPath,
+    YearPath,
+)
 from services.kernel.access import OFFICE
 
 routes = Routes()
@@ -73,3 +81,58 @@ def load_calendar(ctx: Context, year: int, body: ScheduleUpload) -> ResponseRetu
 @routes.route("GET", "/api/v1/units", "单位列表", answers={200: Units}, refusals=(503,))
 def units(ctx: Context) -> ResponseReturnValue:
     return {"units": ctx.services.call("assignment", "list_units")}
+
+
+@routes.route(
+    "GET",
+    "/api/v1/admin/leaders",
+    "县领导名册、各单位分管县领导和默认县领导（督办升级的去向）",
+    answers={200: Leaders},
+    refusals=(503,),
+)
+def leaders(ctx: Context) -> ResponseReturnValue:
+    return ctx.services.call("assignment", "leaders")
+
+
+@routes.route(
+    "PUT",
+    "/api/v1/admin/leaders/<code>",
+    "登记或更正一位县领导（须说明理由，留痕）",
+    roles=OFFICE,
+    params=LeaderPath,
+    body=LeaderRecord,
+    answers={200: Leaders},
+    refusals=(400, 422, 503),
+)
+def record_leader(ctx: Context, code: str, body: LeaderRecord) -> ResponseReturnValue:
+    command = body.model_dump(mode="json")
+    return ctx.services.call("assignment", "record_leader", code, command, ctx.actor())
+
+
+@routes.route(
+    "PUT",
+    "/api/v1/admin/units/<code>/leader",
+    "指定单位的分管县领导（须说明理由，留痕）",
+    roles=OFFICE,
+    params=UnitPath,
+    body=LeaderChoice,
+    answers={200: Leaders},
+    refusals=(400, 422, 503),
+)
+def put_in_charge(ctx: Context, code: str, body: LeaderChoice) -> ResponseReturnValue:
+    command = body.model_dump(mode="json")
+    return ctx.services.call("assignment", "put_in_charge", code, command, ctx.actor())
+
+
+@routes.route(
+    "PUT",
+    "/api/v1/admin/default-leader",
+    "指定默认县领导（没有分管县领导的单位的事项升级给他，通常为常务副县长）",
+    roles=OFFICE,
+    body=LeaderChoice,
+    answers={200: Leaders},
+    refusals=(422, 503),
+)
+def make_default_leader(ctx: Context, body: LeaderChoice) -> ResponseReturnValue:
+    command = body.model_dump(mode="json")
+    return ctx.services.call("assignment", "make_default_leader", command, ctx.actor())

@@ -16,13 +16,16 @@ from gateway.api import Routes, V
 from gateway.context import Context
 from gateway.schemas import (
     AssignItem,
+    Cancellation,
     ExtensionDecision,
     ExtensionRequest,
     Feedback,
     IndicatorFigure,
     ItemPath,
     ItemQuery,
+    Merge,
     Opinion,
+    PenaltyRecommendation,
     Progress,
     RegisterItem,
     ReturnToOffice,
@@ -85,7 +88,9 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
         )
     result = ctx.services.call("intake", "register", body.model_dump(mode="json"), ctx.actor())
     item_id = UUID(result["item_id"])
-    item = ctx.reads.wait_for(item_id, 1)
+    # the answer shows the office its own time to assign the item (a second event, from the
+    # deadline service)
+    item = ctx.reads.wait_for(item_id, 2)
     status = 201 if result["created"] else 200
     return item or {"id": str(item_id)}, status
 
@@ -200,6 +205,28 @@ def request_extension(ctx: Context, item_id: UUID, body: ExtensionRequest) -> Re
 def decide_extension(ctx: Context, item_id: UUID, body: ExtensionDecision) -> ResponseReturnValue:
     granted = body.decision == "grant"
     return _give(ctx, item_id, "decide_extension", body, expect_deadline=granted)
+
+
+@item_command(
+    "penalties",
+    "提出问责建议（通报批评、工作约谈、组织处理、纪律处分）",
+    "recommend_penalty",
+    PenaltyRecommendation,
+)
+def recommend_penalty(
+    ctx: Context, item_id: UUID, body: PenaltyRecommendation
+) -> ResponseReturnValue:
+    return _give(ctx, item_id, "recommend_penalty", body)
+
+
+@item_command("cancel", "撤销（误登记或重复登记，留痕）", "cancel", Cancellation)
+def cancel(ctx: Context, item_id: UUID, body: Cancellation) -> ResponseReturnValue:
+    return _give(ctx, item_id, "cancel", body)
+
+
+@item_command("merge", "合并到原事项（重复登记，留痕）", "merge", Merge)
+def merge(ctx: Context, item_id: UUID, body: Merge) -> ResponseReturnValue:
+    return _give(ctx, item_id, "merge", body)
 
 
 def _give(

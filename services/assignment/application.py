@@ -8,19 +8,21 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from functools import singledispatchmethod
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from services.assignment.adapters import PostgresUnitDirectory, UnitDirectory
+from services.assignment.county import CountyLeaders
 from services.assignment.domain import Item, NoticeRegister
 from services.kernel.clock import Clock
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
     Contract,
     DeadlineSet,
+    DispatchDeadlineSet,
     Envelope,
     Escalated,
     ItemReceived,
@@ -29,25 +31,16 @@ from services.kernel.contracts import (
 )
 from services.kernel.dates import business_date
 from services.kernel.errors import NotFound, Refused
+from services.kernel.ports import DueDateRules
 from services.kernel.store import LedgerApplication, event_type, transcoder
+from services.kernel.vocabulary import STATUS_LABELS
 
 SYSTEM_ACTORS = {
     "deadline": {"user": "system:deadline", "role": "system", "unit": None},
+    "assignment": {"user": "system:assignment", "role": "system", "unit": None},
 }
 # what a history entry shows of an event besides its own fields
 _ENVELOPE_FIELDS = ("originator_topic", "timestamp", "actor", "at")
-
-
-class DueDateRules(Protocol):
-    """The deadline service's word on a date the office sets (it owns the calendar)."""
-
-    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None: ...
-
-    def assignment_terms(
-        self, source: str, due_date: str | None, explicit: bool, assigned_on: str
-    ) -> str:
-        """Checks the date as check_due_date does; returns the end of the return window."""
-        ...
 
 
 # The year's notice register is one stream that every assignment appends to. Within a process
@@ -102,8 +95,71 @@ class Assignment(LedgerApplication):
             )
         return entries
 
-    def list_units(self) -> list[dict[str, str]]:
-        return self.units.units()
+    def list_units(self) -> list[dict[str, Any]]:
+        """The units, each with its leader in charge (分管县领导) where one is named."""
+        county = self.county()
+        return [
+            {**unit, "leader_in_charge": county.in_charge.get(unit["code"])}
+            for unit in self.units.units()
+        ]
+
+    def county(self) -> CountyLeaders:
+        try:
+            return self.repository.get(CountyLeaders.ID)
+        except AggregateNotFoundError:
+            return CountyLeaders(
+                id=CountyLeaders.ID, actor=SYSTEM_ACTORS["assignment"], at=self.clock.now()
+            )
+
+    def leaders(self) -> dict[str, Any]:
+        return self.county().view()
+
+    def record_leader(
+        self,
+        code: str,
+        name: str,
+        title: str,
+        username: str | None,
+        reason: str,
+        actor: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Adds or corrects a county leader (each change an event with who and why)."""
+        return self._change_county(
+            lambda county, now: county.record_leader(
+                code, name, title, username, reason, actor, now
+            )
+        )
+
+    def put_in_charge(
+        self, unit: str, leader: str, reason: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Names the county leader in charge of a unit (分管县领导)."""
+        self._known_units([unit])
+        return self._change_county(
+            lambda county, now: county.put_in_charge(unit, leader, reason, actor, now)
+        )
+
+    def make_default_leader(
+        self, leader: str, reason: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The leader an escalation goes to when no other is named (the executive deputy)."""
+        return self._change_county(
+            lambda county, now: county.make_default(leader, reason, actor, now)
+        )
+
+    def _change_county(self, act: Callable[[CountyLeaders, datetime], bool]) -> dict[str, Any]:
+        county = self.county()
+        if act(county, self.clock.now()):
+            self.save(county)
+        return county.view()
+
+    def _known_units(self, codes: list[str]) -> None:
+        if unknown := self.units.unknown(codes):
+            raise Refused(
+                "unknown_unit",
+                f"单位：没有编码为 {'、'.join(unknown)} 的承办单位，请在单位列表中选择",
+                f"unknown unit: {', '.join(unknown)}",
+            )
 
     # --- commands ---
 
@@ -118,12 +174,7 @@ class Assignment(LedgerApplication):
         reassign: bool = False,
     ) -> dict[str, Any]:
         """交办, or 改派 (`reassign`): numbers the transfer notice in the year's register."""
-        if unknown := self.units.unknown([lead_unit, *co_units]):
-            raise Refused(
-                "unknown_unit",
-                f"未知的承办单位：{'、'.join(unknown)}",
-                f"unknown unit: {', '.join(unknown)}",
-            )
+        self._known_units([lead_unit, *co_units])
         terms: dict[tuple[Any, ...], date] = {}  # the deadline service's answer, per question
         for attempt in range(NOTICE_RETRIES):
             item = self.item(item_id)
@@ -197,8 +248,33 @@ class Assignment(LedgerApplication):
         self, item_id: UUID, month: str, value: float, actor: dict[str, Any]
     ) -> dict[str, Any]:
         return self._change(
-            item_id, lambda item, now: item.record_indicator(month, value, actor, now)
+            item_id,
+            lambda item, now: item.record_indicator(month, value, business_date(now), actor, now),
         )
+
+    def recommend_penalty(
+        self, item_id: UUID, penalty: str, unit: str, reasons: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._change(
+            item_id, lambda item, now: item.recommend_penalty(penalty, unit, reasons, actor, now)
+        )
+
+    def cancel(self, item_id: UUID, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
+        return self._change(item_id, lambda item, now: item.cancel(reason, actor, now))
+
+    def merge(
+        self, item_id: UUID, into: UUID, reason: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        """合并: into an original that exists and is itself still on the lists."""
+        original = self.item(into)
+        if original.status in ("cancelled", "merged"):
+            raise Refused(
+                "merge_into_withdrawn",
+                f"合并到：原事项已{STATUS_LABELS[original.status]}，请合并到仍在办理的事项",
+                "the original is cancelled or merged itself",
+                409,
+            )
+        return self._change(item_id, lambda item, now: item.merge(into, reason, actor, now))
 
     def record_satisfaction(
         self,
@@ -240,12 +316,13 @@ class Assignment(LedgerApplication):
         due_date: date | None,
         actor: dict[str, Any],
         rules: DueDateRules,
+        evidence: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """审核: accept (办结) or return for rework (退回重办)."""
 
         def act(item: Item, now: datetime) -> None:
             if decision == "accept":
-                item.accept(comment, actor, now)
+                item.accept(comment, actor, now, evidence)
                 return
             if decision != "return":
                 raise Refused(
@@ -255,19 +332,23 @@ class Assignment(LedgerApplication):
                 )
             if due_date is not None:
                 rules.check_due_date(item.source, _iso(due_date), True)
-            item.return_for_rework(comment, due_date, business_date(now), actor, now)
+            item.return_for_rework(comment, due_date, business_date(now), actor, now, evidence)
 
         return self._change(item_id, act)
 
     def request_extension(
-        self, item_id: UUID, reason: str, proposed_due_date: date, actor: dict[str, Any]
+        self,
+        item_id: UUID,
+        reason: str,
+        proposed_due_date: date,
+        actor: dict[str, Any],
+        rules: DueDateRules,
     ) -> dict[str, Any]:
-        return self._change(
-            item_id,
-            lambda item, now: item.request_extension(
-                reason, proposed_due_date, business_date(now), actor, now
-            ),
-        )
+        def act(item: Item, now: datetime) -> None:
+            rules.check_due_date(item.source, proposed_due_date.isoformat(), True)
+            item.request_extension(reason, proposed_due_date, business_date(now), actor, now)
+
+        return self._change(item_id, act)
 
     def decide_extension(
         self,
@@ -331,18 +412,25 @@ class Assignment(LedgerApplication):
     def _(self, contract: ReminderIssued, envelope: Envelope) -> Reaction:
         item = self.item(envelope.item_id)
         item.record_reminder(
-            contract.kind, contract.due_date, _system(envelope), envelope.occurred_at
+            contract.kind,
+            contract.due_date,
+            contract.unit,
+            contract.period,
+            _system(envelope),
+            envelope.occurred_at,
         )
         return Reaction([item])
 
     @_react.register
     def _(self, contract: Escalated, envelope: Envelope) -> Reaction:
         item = self.item(envelope.item_id)
+        leader = self.county().leader_for(item.source, item.issued_by, item.lead_unit)
         item.record_escalation(
             contract.level,
             contract.action,
             contract.due_date,
             contract.overdue_working_days,
+            leader,
             _system(envelope),
             envelope.occurred_at,
         )
@@ -351,7 +439,17 @@ class Assignment(LedgerApplication):
     @_react.register
     def _(self, contract: Overdue, envelope: Envelope) -> Reaction:
         item = self.item(envelope.item_id)
-        item.record_overdue(contract.due_date, _system(envelope), envelope.occurred_at)
+        item.record_overdue(
+            contract.due_date, contract.unit, _system(envelope), envelope.occurred_at
+        )
+        return Reaction([item])
+
+    @_react.register
+    def _(self, contract: DispatchDeadlineSet, envelope: Envelope) -> Reaction:
+        item = self.item(envelope.item_id)
+        item.record_dispatch_deadline(
+            contract.due_date, contract.working_days, _system(envelope), envelope.occurred_at
+        )
         return Reaction([item])
 
 

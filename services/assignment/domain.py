@@ -17,9 +17,12 @@ from services.kernel.access import ITEM_COMMANDS
 from services.kernel.dates import check_not_past
 from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
+    FINAL_STATUSES,
+    PENALTY_LABELS,
     RECTIFIABLE_SOURCES,
     REPLY_CLASS_LABELS,
     SATISFACTION_SOURCES,
+    SOURCE_LABELS,
     STATUS_AFTER,
     STATUS_LABELS,
     STATUSES,
@@ -31,22 +34,37 @@ NOTICE_NAMESPACE = UUID("1f7d5a2c-9b0e-4d3f-8a6c-2e4b6d8f0a13")
 Evidence = list[dict[str, Any]]
 
 OPEN_FOR_WORK: tuple[Status, ...] = ("assigned", "acknowledged", "returned")
+# what the lead unit does once it has signed for the item (签收)
+SIGNED: tuple[Status, ...] = ("acknowledged", "returned")
+NOT_FINAL: tuple[Status, ...] = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 # command -> the statuses that allow it: the one table of the item's life.
 ALLOWED_STATES: dict[str, tuple[Status, ...]] = {
     "assign": ("registered",),
     "reassign": ("returned_by_unit", "assigned", "acknowledged"),
     "acknowledge": ("assigned",),
-    "report_progress": OPEN_FOR_WORK,
+    "report_progress": SIGNED,
     "submit_co_unit_opinion": OPEN_FOR_WORK,
-    "record_indicator": tuple(s for s in STATUSES if s != "closed"),
+    "record_indicator": SIGNED,
     "return_to_office": ("assigned", "acknowledged"),
-    "submit_feedback": ("acknowledged", "returned"),
+    "submit_feedback": SIGNED,
     "accept": ("feedback_submitted",),
     "return_for_rework": ("feedback_submitted",),
-    "request_extension": OPEN_FOR_WORK,
-    "decide_extension": OPEN_FOR_WORK,
+    "request_extension": SIGNED,
+    "decide_extension": SIGNED,
     "record_satisfaction": ("closed",),
+    # against a unit that had the item: once it was assigned, even after it closed
+    "recommend_penalty": tuple(
+        s for s in STATUSES if s not in ("registered", "cancelled", "merged")
+    ),
+    "cancel": NOT_FINAL,
+    "merge": NOT_FINAL,
 }
+# the commands that wait for the lead unit to sign for the item (请先签收)
+SIGN_FIRST = frozenset(
+    command
+    for command, states in ALLOWED_STATES.items()
+    if "acknowledged" in states and "assigned" not in states
+)
 # command -> how staff name it in a refusal ("不能……")
 COMMAND_LABELS: dict[str, str] = {
     "assign": "交办",
@@ -62,6 +80,9 @@ COMMAND_LABELS: dict[str, str] = {
     "request_extension": "申请延期",
     "decide_extension": "审批延期",
     "record_satisfaction": "记录满意度",
+    "recommend_penalty": "提出问责建议",
+    "cancel": "撤销",
+    "merge": "合并",
 }
 
 
@@ -126,18 +147,28 @@ class Item(Aggregate):
         self.co_units: list[str] = []
         self.due_date: date | None = None
         self.due_at: datetime | None = None
-        self.overdue = False
+        self.overdue = False  # overdue now: past its due date with no answer
         self.overdue_dates: list[date] = []
         self.feedback_at: datetime | None = None
         self.original_due_date: date | None = None
         self.extension_requested: date | None = None
         self.escalation_level = 0
+        self.units_involved: list[str] = []  # every unit that has been lead or co-unit
+        self.dispatch_due: date | None = None  # the office's own time to assign it
+        self.verdict_given = False  # a verdict on the current answer is on record
 
     # --- commands (check, then record) ---
 
     def _guard(self, command: str, actor: dict[str, Any]) -> None:
         """The one check before every command: the item's status allows it (409), the actor's
         role may give it and a handler belongs to the unit it needs (403)."""
+        if self.status == "assigned" and command in SIGN_FIRST:
+            raise Refused(
+                "sign_first",
+                f"请先签收：事项交办后须由牵头单位签收，签收后才能{COMMAND_LABELS[command]}",
+                f"sign for the item before you {command}",
+                409,
+            )
         if self.status not in ALLOWED_STATES[command]:
             raise Refused(
                 "wrong_state",
@@ -231,6 +262,14 @@ class Item(Aggregate):
         at: datetime,
     ) -> None:
         self._guard("report_progress", actor)
+        if self.source == "work_report" and period is not None:
+            year = int(self.details.get("year") or 0)
+            if not period.startswith(f"{year}-Q"):
+                raise Refused(
+                    "period_outside_year",
+                    f"报告期：{period} 不在报告年度 {year} 年内，请填写 {year}-Q1 至 {year}-Q4",
+                    f"period {period} is outside the report's year {year}",
+                )
         self._progress_reported(
             unit=self.lead_unit,
             content=content,
@@ -249,13 +288,32 @@ class Item(Aggregate):
         )
 
     def record_indicator(
-        self, month: str, value: float, actor: dict[str, Any], at: datetime
+        self, month: str, value: float, today: date, actor: dict[str, Any], at: datetime
     ) -> None:
-        """月调度: an economic indicator's figure for a month, against its annual target."""
+        """月调度: an economic indicator's figure for one month of its report's year, against
+        its annual target; a month sent again is a correction of that month."""
         self._guard("record_indicator", actor)
         if self.source != "work_report" or self.details.get("kind") != "indicator":
             raise Refused(
-                "not_an_indicator", "只有主要经济指标可以报送月度数据", "not an indicator", 409
+                "not_an_indicator",
+                "月份：只有《政府工作报告》主要经济指标报送月度数据，本事项是"
+                f"“{SOURCE_LABELS[self.source]}”",
+                "not an indicator",
+                409,
+            )
+        year = int(self.details.get("year") or today.year)
+        reported = date(int(month[:4]), int(month[5:7]), 1)
+        if reported.year != year:
+            raise Refused(
+                "month_outside_year",
+                f"月份：{month} 不在报告年度 {year} 年内，请填写 {year}-01 至 {year}-12 之间的月份",
+                f"month {month} is outside the report's year {year}",
+            )
+        if reported > today:
+            raise Refused(
+                "month_in_future",
+                f"月份：{month} 还未到，只能报送本月及以前月份的数据",
+                f"month {month} is in the future",
             )
         target = float(self.details.get("target") or 0)
         self._indicator_reported(
@@ -283,8 +341,18 @@ class Item(Aggregate):
                 "no_satisfaction", "该类事项不做满意度回访", "this source has no satisfaction", 409
             )
         if verdict not in VERDICT_LABELS:
+            choices = "、".join(f"{v}（{label}）" for v, label in VERDICT_LABELS.items())
             raise Refused(
-                "unknown_verdict", f"未知的满意度：{verdict}", f"unknown verdict {verdict}"
+                "unknown_verdict",
+                f"满意度：未知的取值 {verdict}，可选：{choices}",
+                f"unknown verdict {verdict}",
+            )
+        if self.verdict_given:
+            raise Refused(
+                "verdict_recorded",
+                "满意度：本次答复的回访结果已记录，同一答复只记录一次；如需更正请联系督查室",
+                "a verdict on this answer is already on record",
+                409,
             )
         check_not_past(due_date, today)
         self._satisfaction_recorded(verdict=verdict, comment=comment, actor=actor, at=at)
@@ -323,9 +391,11 @@ class Item(Aggregate):
             at=at,
         )
 
-    def accept(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
+    def accept(
+        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+    ) -> None:
         self._guard("accept", actor)
-        self._feedback_accepted(comment=comment, actor=actor, at=at)
+        self._feedback_accepted(comment=comment, evidence=evidence or [], actor=actor, at=at)
         if self.source in RECTIFIABLE_SOURCES:
             # 整改一件，销号一件: an accepted rectification crosses the problem off the ledger.
             self._rectified(note=comment, actor=actor, at=at)
@@ -344,14 +414,70 @@ class Item(Aggregate):
         today: date,
         actor: dict[str, Any],
         at: datetime,
+        evidence: Evidence | None = None,
     ) -> None:
         self._guard("return_for_rework", actor)
         if not comment.strip():
-            raise Refused("comment_required", "退回重办须说明理由", "a return needs a reason")
+            raise Refused(
+                "comment_required",
+                "审核意见：退回重办须写明理由，告诉承办单位还差什么",
+                "a return needs a reason",
+            )
         check_not_past(due_date, today)
         self._feedback_returned(
-            comment=comment, due_date=due_date, returned_on=today, actor=actor, at=at
+            comment=comment,
+            due_date=due_date,
+            returned_on=today,
+            evidence=evidence or [],
+            actor=actor,
+            at=at,
         )
+
+    def recommend_penalty(
+        self, penalty: str, unit: str, reasons: str, actor: dict[str, Any], at: datetime
+    ) -> None:
+        """问责建议 by the office, by hand: against a unit that had the item, with reasons."""
+        self._guard("recommend_penalty", actor)
+        if penalty not in PENALTY_LABELS:
+            choices = "、".join(f"{p}（{label}）" for p, label in PENALTY_LABELS.items())
+            raise Refused(
+                "unknown_penalty",
+                f"问责措施：未知的取值 {penalty}，可选：{choices}",
+                f"unknown penalty {penalty}",
+            )
+        if unit not in self.units_involved:
+            raise Refused(
+                "unit_not_involved",
+                f"单位：{unit} 没有承办过本事项，问责建议只能针对承办过它的单位",
+                f"unit {unit} never had this item",
+            )
+        if not reasons.strip():
+            raise Refused(
+                "reasons_required",
+                "问责理由：须写明事实和理由",
+                "a penalty needs its reasons",
+            )
+        self._penalty_recommended(
+            level=None, penalty=penalty, unit=unit, reasons=reasons, actor=actor, at=at
+        )
+
+    def cancel(self, reason: str, actor: dict[str, Any], at: datetime) -> None:
+        """撤销: a mistaken registration leaves the lists; it stays in the record."""
+        self._guard("cancel", actor)
+        if not reason.strip():
+            raise Refused("reason_required", "撤销理由：必填", "a cancellation needs a reason")
+        self._item_cancelled(reason=reason, actor=actor, at=at)
+
+    def merge(self, into: UUID, reason: str, actor: dict[str, Any], at: datetime) -> None:
+        """合并: a duplicate is folded into its original, which goes on alone."""
+        self._guard("merge", actor)
+        if into == self.id:
+            raise Refused(
+                "merge_into_itself", "合并到：不能合并到事项自身", "cannot merge into itself"
+            )
+        if not reason.strip():
+            raise Refused("reason_required", "合并理由：必填", "a merge needs a reason")
+        self._item_merged(into=into, reason=reason, actor=actor, at=at)
 
     def request_extension(
         self, reason: str, proposed_due_date: date, today: date, actor: dict[str, Any], at: datetime
@@ -403,12 +529,25 @@ class Item(Aggregate):
         self._deadline_set(**deadline, actor=actor, at=at)
 
     def record_reminder(
-        self, kind: str, due_date: date, actor: dict[str, Any], at: datetime
+        self,
+        kind: str,
+        due_date: date | None,
+        unit: str | None,
+        period: str | None,
+        actor: dict[str, Any],
+        at: datetime,
     ) -> None:
-        if self.status != "closed":
+        if self.status not in FINAL_STATUSES:
             self._reminder_issued(
-                kind=kind, due_date=due_date, unit=self.lead_unit, actor=actor, at=at
+                kind=kind, due_date=due_date, unit=unit, period=period, actor=actor, at=at
             )
+
+    def record_dispatch_deadline(
+        self, due_date: date, working_days: int, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self._dispatch_deadline_set(
+            due_date=due_date, working_days=working_days, actor=actor, at=at
+        )
 
     def record_escalation(
         self,
@@ -416,15 +555,22 @@ class Item(Aggregate):
         action: str,
         due_date: date,
         overdue_working_days: int,
+        leader: dict[str, str | None],
         actor: dict[str, Any],
         at: datetime,
     ) -> None:
-        if self.status == "closed" or level <= self.escalation_level:
+        """A step of the ladder, for the unit that has the item now: to the county leader
+        `leader` (the one who issued an instruction, else the unit's leader in charge, else
+        the county's default), or a penalty recommended against the unit."""
+        if self.status in FINAL_STATUSES or level <= self.escalation_level:
             return
         if action == "escalate_to_leader":
             self._escalated_to_leader(
                 level=level,
-                leader=self.issued_by,
+                leader=leader["name"],
+                leader_code=leader["code"],
+                leader_user=leader["username"],
+                unit=self.lead_unit,
                 due_date=due_date,
                 overdue_working_days=overdue_working_days,
                 actor=actor,
@@ -437,14 +583,17 @@ class Item(Aggregate):
                 unit=self.lead_unit,
                 due_date=due_date,
                 overdue_working_days=overdue_working_days,
+                reasons=f"逾期{overdue_working_days}个工作日仍未办结",
                 actor=actor,
                 at=at,
             )
 
-    def record_overdue(self, due_date: date, actor: dict[str, Any], at: datetime) -> bool:
-        """Records `Overdue` once per due date, unless an answer came in time; returns
-        whether it was recorded."""
-        if due_date in self.overdue_dates or self.status == "closed":
+    def record_overdue(
+        self, due_date: date, unit: str | None, actor: dict[str, Any], at: datetime
+    ) -> bool:
+        """Records `Overdue` once per due date, against the unit that let it run late, unless an
+        answer came in time; returns whether it was recorded."""
+        if due_date in self.overdue_dates or self.status in FINAL_STATUSES:
             return False
         answered_in_time = (
             self.status == "feedback_submitted"
@@ -454,7 +603,7 @@ class Item(Aggregate):
         )
         if answered_in_time:
             return False
-        self._overdue(due_date=due_date, actor=actor, at=at)
+        self._overdue(due_date=due_date, unit=unit or self.lead_unit, actor=actor, at=at)
         return True
 
     # --- events ---
@@ -475,6 +624,7 @@ class Item(Aggregate):
         self.co_units = co_units
         self.notice_number = notice_number
         self.return_by = return_by
+        self._involve(lead_unit, *co_units)
 
     @event("Reassigned")
     def _reassigned(
@@ -493,6 +643,17 @@ class Item(Aggregate):
         self.co_units = co_units
         self.notice_number = notice_number
         self.return_by = return_by
+        self._involve(lead_unit, *co_units)
+        # the new lead unit starts clean: lateness and escalation stay with the unit that
+        # earned them, in the record
+        self.overdue = False
+        self.overdue_dates = []
+        self.escalation_level = 0
+        self.original_due_date = None
+        self.extension_requested = None
+
+    def _involve(self, *units: str) -> None:
+        self.units_involved = list(dict.fromkeys([*self.units_involved, *units]))
 
     @event("ReturnedByUnit")
     def _returned_by_unit(
@@ -534,7 +695,7 @@ class Item(Aggregate):
     def _satisfaction_recorded(
         self, verdict: str, comment: str, actor: dict[str, Any], at: datetime
     ) -> None:
-        pass  # the verdict is on the record; it changes nothing the item checks
+        self.verdict_given = True
 
     @event("Reopened")
     def _reopened(
@@ -573,9 +734,13 @@ class Item(Aggregate):
     ) -> None:
         self.feedback_at = at
         self.answer = content
+        self.overdue = False  # answered: no longer overdue now (the record keeps that it was)
+        self.verdict_given = False  # a new answer gets its own verdict
 
     @event("FeedbackAccepted")
-    def _feedback_accepted(self, comment: str, actor: dict[str, Any], at: datetime) -> None:
+    def _feedback_accepted(
+        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+    ) -> None:
         """Only the status moves (STATUS_AFTER)."""
 
     @event("FeedbackReturned")
@@ -586,6 +751,7 @@ class Item(Aggregate):
         returned_on: date,
         actor: dict[str, Any],
         at: datetime,
+        evidence: Evidence | None = None,
     ) -> None:
         self.feedback_at = None
 
@@ -595,7 +761,21 @@ class Item(Aggregate):
 
     @event("Closed")
     def _closed(self, actor: dict[str, Any], at: datetime) -> None:
-        """Only the status moves (STATUS_AFTER)."""
+        self.overdue = False
+
+    @event("ItemCancelled")
+    def _item_cancelled(self, reason: str, actor: dict[str, Any], at: datetime) -> None:
+        self.overdue = False
+
+    @event("ItemMerged")
+    def _item_merged(self, into: UUID, reason: str, actor: dict[str, Any], at: datetime) -> None:
+        self.overdue = False
+
+    @event("DispatchDeadlineSet")
+    def _dispatch_deadline_set(
+        self, due_date: date, working_days: int, actor: dict[str, Any], at: datetime
+    ) -> None:
+        self.dispatch_due = due_date
 
     @event("ExtensionRequested")
     def _extension_requested(
@@ -631,10 +811,17 @@ class Item(Aggregate):
         self.due_date = due_date
         self.due_at = due_at
         self.original_due_date = original_due_date or self.original_due_date or due_date
+        self.overdue = False  # a new due date: overdue again only once it passes
 
     @event("ReminderIssued")
     def _reminder_issued(
-        self, kind: str, due_date: date, unit: str | None, actor: dict[str, Any], at: datetime
+        self,
+        kind: str,
+        due_date: date | None,
+        unit: str | None,
+        actor: dict[str, Any],
+        at: datetime,
+        period: str | None = None,
     ) -> None:
         pass
 
@@ -647,24 +834,31 @@ class Item(Aggregate):
         overdue_working_days: int,
         actor: dict[str, Any],
         at: datetime,
+        leader_code: str | None = None,
+        leader_user: str | None = None,
+        unit: str | None = None,
     ) -> None:
         self.escalation_level = level
 
     @event("PenaltyRecommended")
     def _penalty_recommended(
         self,
-        level: int,
+        level: int | None,
         penalty: str,
         unit: str | None,
-        due_date: date,
-        overdue_working_days: int,
         actor: dict[str, Any],
         at: datetime,
+        due_date: date | None = None,
+        overdue_working_days: int | None = None,
+        reasons: str | None = None,
     ) -> None:
-        self.escalation_level = level
+        if level is not None:  # a ladder step; one recommended by hand moves no ladder
+            self.escalation_level = level
 
     @event("Overdue")
-    def _overdue(self, due_date: date, actor: dict[str, Any], at: datetime) -> None:
+    def _overdue(
+        self, due_date: date, actor: dict[str, Any], at: datetime, unit: str | None = None
+    ) -> None:
         self.overdue = True
         self.overdue_dates = [*self.overdue_dates, due_date]
 

@@ -122,7 +122,47 @@ class AssignmentService:
             _date(command.get("due_date")),
             actor,
             self.deadline,
+            command.get("evidence") or [],
         )
+
+    @rpc
+    def recommend_penalty(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.recommend_penalty(
+            UUID(item_id), command["penalty"], command["unit"], command["reasons"], actor
+        )
+
+    @rpc
+    def cancel(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.cancel(UUID(item_id), command["reason"], actor)
+
+    @rpc
+    def merge(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.merge(
+            UUID(item_id), UUID(command["into"]), command["reason"], actor
+        )
+
+    @rpc
+    def leaders(self) -> dict[str, Any]:
+        return self.runtime.app.leaders()
+
+    @rpc
+    def record_leader(self, code: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.record_leader(
+            code,
+            command["name"],
+            command["title"],
+            command.get("username"),
+            command["reason"],
+            actor,
+        )
+
+    @rpc
+    def put_in_charge(self, unit: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.put_in_charge(unit, command["leader"], command["reason"], actor)
+
+    @rpc
+    def make_default_leader(self, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.make_default_leader(command["leader"], command["reason"], actor)
 
     @rpc
     def request_extension(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
@@ -131,6 +171,7 @@ class AssignmentService:
             command["reason"],
             date.fromisoformat(command["proposed_due_date"]),
             actor,
+            self.deadline,
         )
 
     @rpc

@@ -18,6 +18,7 @@ from services.deadline.policy import TimeLimits, check_named_date, check_working
 from services.kernel.clock import Clock as TimeSource
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
+    Acknowledged,
     Assigned,
     Closed,
     Contract,
@@ -25,7 +26,11 @@ from services.kernel.contracts import (
     ExtensionGranted,
     FeedbackReturned,
     FeedbackSubmitted,
+    IndicatorReported,
+    ItemCancelled,
+    ItemMerged,
     ItemReceived,
+    ProgressReported,
     Reassigned,
     Rectified,
     Reopened,
@@ -194,7 +199,10 @@ class Deadline(LedgerApplication):
                 issued_by=contract.issued_by,
                 actor=envelope.actor.model_dump(),
                 at=envelope.occurred_at,
+                details=contract.details or {},
             )
+            limits, calendar = rules()
+            clock.open(calendar, limits, self.time.now())
         else:
             clock = self.repository.get(envelope.item_id)
             actor = {**SYSTEM, "correlation_id": envelope.correlation_id}
@@ -224,7 +232,7 @@ class Deadline(LedgerApplication):
     ) -> bool:
         limits, calendar = rules()
         named, unit = contract.due_date or clock.requested_due_date, contract.lead_unit
-        clock.start(named, contract.assigned_on, unit, calendar, limits, now, actor)
+        clock.hand_over(named, contract.assigned_on, unit, calendar, limits, now, actor)
         return True
 
     @_move.register
@@ -267,6 +275,46 @@ class Deadline(LedgerApplication):
         actor: dict,
     ) -> bool:
         clock.stop("feedback submitted", now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: Acknowledged, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        clock.sign(now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self, contract: ProgressReported, clock: Clock, rules: LazyRules, now: datetime, actor: dict
+    ) -> bool:
+        if contract.period is None:
+            return False
+        clock.note_reported(contract.period, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self,
+        contract: IndicatorReported,
+        clock: Clock,
+        rules: LazyRules,
+        now: datetime,
+        actor: dict,
+    ) -> bool:
+        clock.note_reported(contract.month, now, actor)
+        return True
+
+    @_move.register
+    def _(
+        self,
+        contract: ItemCancelled | ItemMerged,
+        clock: Clock,
+        rules: LazyRules,
+        now: datetime,
+        actor: dict,
+    ) -> bool:
+        clock.stop("cancelled or merged", now, actor)
         return True
 
     @_move.register

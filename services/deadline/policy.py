@@ -13,19 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from services.deadline.calendar import WorkingCalendar
+from services.kernel.dates import written
 from services.kernel.errors import Refused
-from services.kernel.vocabulary import COMPLEXITIES, SOURCES
+from services.kernel.vocabulary import (
+    COMPLEXITIES,
+    COMPLEXITY_LABELS,
+    ESCALATION_ACTIONS,
+    ESCALATION_LABELS,
+    SOURCE_LABELS,
+    SOURCES,
+)
 
 DEFAULTS_FILE = Path(__file__).with_name("time_limits.json")
 
-# escalation action -> (Chinese name, who it goes to)
-ESCALATION_ACTIONS = {
-    "escalate_to_leader": "提请交办领导督促",
-    "circulate_criticism": "通报批评",
-    "work_interview": "工作约谈",
-}
-# 接诉即办: for these the clock starts when the complaint is received, not when it is assigned.
-RECEIPT_SOURCES = ("netizen", "hotline", "petition")
 PERIOD_KINDS = (
     "working_days",
     "months",
@@ -61,37 +61,36 @@ class TimeLimits:
     default_complexity: str
     reminder_working_days_before: int
     escalation: tuple[EscalationStep, ...]
+    # the office's own time to assign a registered item, per source (派单时限)
+    dispatch_working_days: dict[str, int]
     return_window_working_days: int = 3
 
     @classmethod
     def from_dict(cls, data: Any) -> TimeLimits:
-        """Parses and checks a policy; raises PolicyError naming the first bad field."""
+        """Parses and checks a policy; raises a refusal naming the first bad field."""
         if not isinstance(data, dict):
-            raise invalid_policy("policy", "须为 JSON 对象", "must be an object")
-        unknown = set(data) - {
-            "sources",
-            "default_complexity",
-            "reminder_working_days_before",
-            "return_window_working_days",
-            "escalation",
-        }
-        if unknown:
-            name = sorted(unknown)[0]
-            raise invalid_policy(name, "不是可接受的字段", "unknown field")
-        sources = data.get("sources")
-        if not isinstance(sources, dict):
-            raise invalid_policy("sources", "必填，须为对象", "required object")
-        for name in sources:
-            if name not in SOURCES:
-                raise invalid_policy(f"sources.{name}", "未知的事项来源", "unknown source")
-        missing = [s for s in SOURCES if s not in sources]
-        if missing:
-            raise invalid_policy(f"sources.{missing[0]}", "缺少该来源的时限", "missing source")
+            raise invalid_policy("时限设置", "须为 JSON 对象", "must be an object")
+        if unknown := sorted(set(data) - set(POLICY_FIELDS)):
+            raise invalid_policy(
+                unknown[0],
+                f"不是可接受的字段，可用的字段：{'、'.join(POLICY_FIELDS)}",
+                "unknown field",
+            )
+        sources = _per_source("sources", data.get("sources"))
         default_complexity = data.get("default_complexity", "complex")
         if default_complexity not in COMPLEXITIES:
-            raise invalid_policy("default_complexity", "未知的复杂程度", "unknown complexity")
+            raise invalid_policy(
+                "default_complexity",
+                f"未知的复杂程度 {default_complexity!r}，可选：{'、'.join(COMPLEXITIES)}",
+                "unknown complexity",
+            )
+        dispatch = _per_source("dispatch_working_days", data.get("dispatch_working_days"))
         return cls(
             sources={name: _period(name, spec) for name, spec in sources.items()},
+            dispatch_working_days={
+                name: _positive(f"dispatch_working_days.{name}", days)
+                for name, days in dispatch.items()
+            },
             default_complexity=default_complexity,
             reminder_working_days_before=_positive(
                 "reminder_working_days_before", data.get("reminder_working_days_before")
@@ -116,6 +115,7 @@ class TimeLimits:
 
         return {
             "sources": {name: period(p) for name, p in self.sources.items()},
+            "dispatch_working_days": dict(self.dispatch_working_days),
             "default_complexity": self.default_complexity,
             "reminder_working_days_before": self.reminder_working_days_before,
             "return_window_working_days": self.return_window_working_days,
@@ -124,6 +124,35 @@ class TimeLimits:
                 for s in self.escalation
             ],
         }
+
+
+POLICY_FIELDS = (
+    "sources",
+    "dispatch_working_days",
+    "default_complexity",
+    "reminder_working_days_before",
+    "return_window_working_days",
+    "escalation",
+)
+SOURCE_CHOICES = "、".join(f"{s}（{SOURCE_LABELS[s]}）" for s in SOURCES)
+
+
+def _per_source(field: str, value: Any) -> dict[str, Any]:
+    """An object with one entry for every source, and none else."""
+    if not isinstance(value, dict):
+        raise invalid_policy(field, "必填，须为对象，每个事项来源一项", "required object")
+    for name in value:
+        if name not in SOURCES:
+            raise invalid_policy(
+                f"{field}.{name}", f"未知的事项来源，可选：{SOURCE_CHOICES}", "unknown source"
+            )
+    if missing := [s for s in SOURCES if s not in value]:
+        raise invalid_policy(
+            f"{field}.{missing[0]}",
+            f"缺少“{SOURCE_LABELS[missing[0]]}”一项",
+            "missing source",
+        )
+    return value
 
 
 def _positive(field: str, value: Any) -> int:
@@ -166,7 +195,10 @@ def _escalation(steps: Any) -> tuple[EscalationStep, ...]:
         if not isinstance(step, dict) or set(step) != {"after_working_days", "action"}:
             raise invalid_policy(field, "须含 after_working_days 与 action", "needs both fields")
         if step["action"] not in ESCALATION_ACTIONS:
-            raise invalid_policy(f"{field}.action", "未知的督办措施", "unknown action")
+            choices = "、".join(f"{a}（{ESCALATION_LABELS[a]}）" for a in ESCALATION_ACTIONS)
+            raise invalid_policy(
+                f"{field}.action", f"未知的督办措施，可选：{choices}", "unknown action"
+            )
         after = _positive(f"{field}.after_working_days", step["after_working_days"])
         if out and after <= out[-1].after_working_days:
             raise invalid_policy(f"{field}.after_working_days", "须逐级递增", "must increase")
@@ -197,12 +229,13 @@ def due_date_for(
     """
     check_named_date(source, named_date, limits)
     if named_date is not None:
-        return DueDate(named_date, "named date", "named")
+        return DueDate(named_date, "交办时指定的日期", "named")
     period = limits.sources[source]
     if period.kind == "by_complexity":
         level = complexity or limits.default_complexity
         days = dict(period.by_complexity)[level]
-        return count_period(f"working_days:{days}", start, calendar, f" ({level})")
+        label = COMPLEXITY_LABELS[level]
+        return count_period(f"working_days:{days}", start, calendar, f"（{label}问题）")
     if period.kind == "quarterly_progress":
         return count_period("year_end", start, calendar)
     return count_period(f"{period.kind}:{period.amount}", start, calendar)
@@ -213,12 +246,12 @@ def count_period(period: str, start: date, calendar: WorkingCalendar, note: str 
     kind, _, amount = period.partition(":")
     if kind == "working_days":
         due = calendar.add_working_days(start, int(amount))
-        return DueDate(due, f"{amount} working days{note}", period)
+        return DueDate(due, f"{amount}个工作日{note}", period)
     if kind == "months":
-        return DueDate(calendar.add_months(start, int(amount)), f"{amount} months", period)
+        return DueDate(calendar.add_months(start, int(amount)), f"{amount}个月", period)
     if kind == "year_end":
         due = calendar.last_working_day_of_year(start.year)
-        return DueDate(due, "the year's last working day (quarterly progress checks)", period)
+        return DueDate(due, "当年最后一个工作日（按季度督查进展）", period)
     raise ValueError(f"cannot count period {period!r}")
 
 
@@ -227,7 +260,8 @@ def check_named_date(source: str, named_date: date | None, limits: TimeLimits) -
     if named_date is None and limits.sources[source].kind == "named_date_required":
         raise Refused(
             "due_date_required",
-            "该类事项须注明整改时限（due_date），以督办通知或上级反馈为准",
+            f"办理时限：“{SOURCE_LABELS[source]}”须填写办理时限，"
+            "请按督办通知或上级反馈的整改时限填写",
             "this source needs the due date from its notice (due_date)",
         )
 
@@ -237,6 +271,6 @@ def check_working_day(due_date: date | None, calendar: WorkingCalendar) -> None:
     if due_date is not None and not calendar.is_working_day(due_date):
         raise Refused(
             "not_a_working_day",
-            f"办理时限 {due_date} 不是工作日",
+            f"办理时限：{written(due_date)}是休息日，请选择一个工作日",
             f"due date {due_date} is not a working day",
         )

@@ -13,6 +13,7 @@ from services.intake.domain import Submission, check_submission, group_for, subm
 from services.kernel.clock import Clock
 from services.kernel.dates import business_date
 from services.kernel.errors import Refused
+from services.kernel.ports import DueDateRules
 from services.kernel.store import LedgerApplication
 
 
@@ -25,6 +26,7 @@ class Intake(LedgerApplication):
 
     def register(
         self,
+        rules: DueDateRules,
         *,
         source: str,
         title: str,
@@ -37,12 +39,15 @@ class Intake(LedgerApplication):
         details: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Returns {"item_id", "created"}; a repeat of a known external reference returns
-        the first item and creates nothing."""
+        the first item and creates nothing. A due date is checked with the deadline service's
+        `rules` (a working day), as everywhere a date is set."""
         item_id = submission_id(source, external_ref)
         if external_ref and self._exists(item_id):
             return {"item_id": str(item_id), "created": False}
         now = self.clock.now()
         check_submission(source, complexity, due_date, business_date(now))
+        if due_date is not None:
+            rules.check_due_date(source, due_date.isoformat(), True)
         submission = Submission(
             id=item_id,
             source=source,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from nameko.rpc import RpcProxy
+
 from services.intake import schema
 from services.intake.application import Intake
 from services.kernel.clock import Clock
@@ -20,11 +22,13 @@ def build(settings: Settings, clock: Clock) -> Intake:
 class IntakeService:
     name = "intake"
     runtime = Runtime(build, origin="intake", migrations=schema.MIGRATIONS)
+    deadline = RpcProxy("deadline")
 
     @rpc
     def register(self, command: dict[str, Any], actor: dict[str, Any]) -> dict[str, Any]:
         due = command.get("due_date")
         return self.runtime.app.register(
+            self.deadline,
             source=command["source"],
             title=command["title"],
             content=command["content"],

@@ -60,6 +60,9 @@ ITEM_COMMANDS: dict[str, Permission] = {
     "request_extension": Permission(UNIT_OR_OFFICE, "lead"),
     "decide_extension": Permission(OFFICE),
     "record_satisfaction": Permission(OFFICE),
+    "recommend_penalty": Permission(OFFICE),
+    "cancel": Permission(OFFICE),
+    "merge": Permission(OFFICE),
 }
 
 

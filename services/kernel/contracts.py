@@ -9,12 +9,20 @@ type without a contract (a clock's opening, a skipped reminder) is never publish
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from services.kernel.vocabulary import Complexity, ReplyClass, Source, Verdict
+from services.kernel.vocabulary import (
+    Complexity,
+    EscalationAction,
+    Penalty,
+    ReminderKind,
+    ReplyClass,
+    Source,
+    Verdict,
+)
 
 EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
 
@@ -130,12 +138,14 @@ class FeedbackSubmitted(Contract):
 
 class FeedbackAccepted(Contract):
     comment: str
+    evidence: list[EvidenceFile] = Field(default_factory=list)  # the office's own (on site)
 
 
 class FeedbackReturned(Contract):
     comment: str
     due_date: date | None = None
     returned_on: date
+    evidence: list[EvidenceFile] = Field(default_factory=list)
 
 
 class Closed(Contract):
@@ -175,14 +185,15 @@ class DeadlineSet(Contract):
 
 
 class ReminderIssued(Contract):
-    kind: Literal["before", "due_today"]
-    due_date: date
-    unit: str | None = None
+    kind: ReminderKind
+    due_date: date | None = None
+    unit: str | None = None  # who is reminded; None: the office
+    period: str | None = None  # the month ("2026-03") or quarter ("2026-Q1") it is about
 
 
 class Escalated(Contract):
     level: int
-    action: Literal["escalate_to_leader", "circulate_criticism", "work_interview"]
+    action: EscalationAction
     due_date: date
     overdue_working_days: int
     recipient: str | None = None
@@ -191,21 +202,42 @@ class Escalated(Contract):
 
 class EscalatedToLeader(Contract):
     level: int
-    leader: str | None = None
-    due_date: date
-    overdue_working_days: int
-
-
-class PenaltyRecommended(Contract):
-    level: int
-    penalty: Literal["circulate_criticism", "work_interview"]
+    leader: str | None = None  # the leader's name as staff know it (县长 张三)
+    leader_code: str | None = None
+    leader_user: str | None = None  # the leader's login, who is told
     unit: str | None = None
     due_date: date
     overdue_working_days: int
 
 
+class PenaltyRecommended(Contract):
+    level: int | None = None  # the ladder's step; None: recommended by the office by hand
+    penalty: Penalty
+    unit: str | None = None  # the unit it is recommended against
+    due_date: date | None = None
+    overdue_working_days: int | None = None
+    reasons: str | None = None
+
+
 class Overdue(Contract):
     due_date: date
+    unit: str | None = None  # the lead unit that let it run late
+
+
+class DispatchDeadlineSet(Contract):
+    """The office's own time to assign a registered item (派单), never charged to a unit."""
+
+    due_date: date
+    working_days: int
+
+
+class ItemCancelled(Contract):
+    reason: str
+
+
+class ItemMerged(Contract):
+    into: UUID
+    reason: str
 
 
 CONTRACTS: dict[str, type[Contract]] = {
@@ -236,6 +268,9 @@ CONTRACTS: dict[str, type[Contract]] = {
         EscalatedToLeader,
         PenaltyRecommended,
         Overdue,
+        DispatchDeadlineSet,
+        ItemCancelled,
+        ItemMerged,
     )
 }
 

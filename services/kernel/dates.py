@@ -17,11 +17,16 @@ def business_date(instant: datetime) -> date:
     return instant.astimezone(BUSINESS_TZ).date()
 
 
-def check_not_past(due_date: date | None, today: date) -> None:
+def written(day: date) -> str:
+    """A date as people write it: 2026年10月13日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def check_not_past(due_date: date | None, today: date, label: str = "办理时限") -> None:
     """A due date set by a person may not lie before today."""
     if due_date is not None and due_date < today:
         raise Refused(
             "due_date_in_past",
-            f"办理时限 {due_date} 早于今天 {today}",
+            f"{label}：{written(due_date)}早于今天（{written(today)}），请选择今天或以后的日期",
             f"due date {due_date} is before today {today}",
         )

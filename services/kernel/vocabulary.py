@@ -49,6 +49,8 @@ Status = Literal[
     "returned",
     "returned_by_unit",
     "closed",
+    "cancelled",
+    "merged",
 ]
 STATUS_LABELS: dict[str, str] = {
     "registered": "待交办",
@@ -59,7 +61,11 @@ STATUS_LABELS: dict[str, str] = {
     "returned": "退回重办",
     "returned_by_unit": "单位退回待改派",
     "closed": "已办结",
+    "cancelled": "已撤销",
+    "merged": "已合并",
 }
+# Statuses an item no longer moves from: it is done, withdrawn, or folded into another.
+FINAL_STATUSES: tuple[Status, ...] = ("closed", "cancelled", "merged")
 
 # The status an item is in after each event of its stream that moves it: the item itself and
 # every read model take it from here.
@@ -74,6 +80,8 @@ STATUS_AFTER: dict[str, Status] = {
     "FeedbackAccepted": "feedback_accepted",
     "Reopened": "returned",
     "Closed": "closed",
+    "ItemCancelled": "cancelled",
+    "ItemMerged": "merged",
 }
 
 Verdict = Literal["satisfied", "basically_satisfied", "unsatisfied"]
@@ -91,11 +99,45 @@ REPLY_CLASS_LABELS: dict[str, str] = {
     "D": "留作参考",
 }
 
+# The penalty ladder (问责建议): what the office recommends against a unit that lags.
+Penalty = Literal[
+    "circulate_criticism", "work_interview", "organisational_handling", "disciplinary_action"
+]
+PENALTY_LABELS: dict[str, str] = {
+    "circulate_criticism": "通报批评",
+    "work_interview": "工作约谈",
+    "organisational_handling": "组织处理（移交组织部门）",
+    "disciplinary_action": "纪律处分（移交纪检监察机关）",
+}
+# A step of the escalation ladder: to a county leader, or a penalty recommended.
+EscalationAction = Literal[
+    "escalate_to_leader",
+    "circulate_criticism",
+    "work_interview",
+    "organisational_handling",
+    "disciplinary_action",
+]
+ESCALATION_LABELS: dict[str, str] = {"escalate_to_leader": "提请县领导督促", **PENALTY_LABELS}
+
+# What a reminder (催办) is about: the due date coming or here, an item not signed for, an
+# item the office has not yet assigned, a month's indicator figure or a quarter's progress.
+ReminderKind = Literal["before", "due_today", "unsigned", "dispatch", "indicator", "progress"]
+REMINDER_LABELS: dict[str, str] = {
+    "before": "临近办理时限",
+    "due_today": "今日到期",
+    "unsigned": "交办后未签收",
+    "dispatch": "登记后未按时交办",
+    "indicator": "月度指标数据未报送",
+    "progress": "季度进展未报送",
+}
+
 SOURCES: tuple[str, ...] = get_args(Source)
 COMPLEXITIES: tuple[str, ...] = get_args(Complexity)
 STATUSES: tuple[str, ...] = get_args(Status)
 VERDICTS: tuple[str, ...] = get_args(Verdict)
 REPLY_CLASSES: tuple[str, ...] = get_args(ReplyClass)
+PENALTIES: tuple[str, ...] = get_args(Penalty)
+ESCALATION_ACTIONS: tuple[str, ...] = get_args(EscalationAction)
 
 # Sources whose items are problems: an accepted rectification crosses them off (销号).
 RECTIFIABLE_SOURCES: tuple[str, ...] = ("finding", "upper_inspection")

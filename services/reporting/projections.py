@@ -16,13 +16,20 @@ from psycopg.types.json import Jsonb
 
 from services.kernel.contracts import (
     Assigned,
+    Closed,
     Contract,
     CoUnitOpinionSubmitted,
     DeadlineSet,
+    DispatchDeadlineSet,
     Envelope,
     EscalatedToLeader,
+    ExtensionDenied,
+    ExtensionGranted,
+    ExtensionRequested,
     FeedbackSubmitted,
     IndicatorReported,
+    ItemCancelled,
+    ItemMerged,
     ItemReceived,
     Overdue,
     PenaltyRecommended,
@@ -47,6 +54,13 @@ class Joined:
     """An array column gains these values (each once)."""
 
     values: list[str]
+
+
+@dataclass(frozen=True)
+class Merged:
+    """A JSON object column gains (or corrects) these keys."""
+
+    values: dict[str, object]
 
 
 def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
@@ -100,13 +114,11 @@ def _update(curs: Cursor[DictRow], envelope: Envelope, contract: Contract) -> No
     if status := STATUS_AFTER.get(envelope.type):
         columns["status"] = status
     increment = COUNTERS.get(type(contract))
-    assignments = "".join(
-        f", {column} = array(SELECT DISTINCT u FROM unnest({column} || %s::text[]) AS u)"
-        if isinstance(value, Joined)
-        else f", {column} = %s"
-        for column, value in columns.items()
-    )
-    values = [v.values if isinstance(v, Joined) else v for v in columns.values()]
+    assignments = "".join(_assignment(column, value) for column, value in columns.items())
+    values = [
+        v.values if isinstance(v, Joined) else Jsonb(v.values) if isinstance(v, Merged) else v
+        for v in columns.values()
+    ]
     curs.execute(
         "UPDATE reporting.items SET version = %s, updated_at = %s"
         + (f", {increment} = {increment} + 1" if increment else "")
@@ -114,6 +126,14 @@ def _update(curs: Cursor[DictRow], envelope: Envelope, contract: Contract) -> No
         + " WHERE item_id = %s",
         (envelope.stream_version, envelope.occurred_at, *values, envelope.item_id),
     )
+
+
+def _assignment(column: str, value: object) -> str:
+    if isinstance(value, Joined):
+        return f", {column} = array(SELECT DISTINCT u FROM unnest({column} || %s::text[]) AS u)"
+    if isinstance(value, Merged):
+        return f", {column} = {column} || %s"
+    return f", {column} = %s"
 
 
 # events counted on the row
@@ -131,20 +151,65 @@ def columns_after(contract: Contract) -> dict[str, object]:
 
 
 @columns_after.register
-def _(contract: Assigned | Reassigned) -> dict[str, object]:
+def _(contract: Assigned) -> dict[str, object]:
     return {
         "lead_unit": contract.lead_unit,
         "co_units": contract.co_units,
         "notice_number": contract.notice_number,
         "return_by": contract.return_by,
+        "assigned_on": contract.assigned_on,
         # a unit that had the item keeps seeing it after a reassignment
         "units_involved": Joined([contract.lead_unit, *contract.co_units]),
     }
 
 
 @columns_after.register
+def _(contract: Reassigned) -> dict[str, object]:
+    # the new lead unit starts clean; the previous one's lateness stays in the record
+    return {
+        "lead_unit": contract.lead_unit,
+        "co_units": contract.co_units,
+        "notice_number": contract.notice_number,
+        "return_by": contract.return_by,
+        "assigned_on": contract.assigned_on,
+        "units_involved": Joined([contract.lead_unit, *contract.co_units]),
+        "overdue": False,
+        "escalation_level": 0,
+        "penalty": None,
+        "escalated_to": None,
+        "unsigned_reminded": False,
+        "extension_requested": None,
+    }
+
+
+@columns_after.register
 def _(contract: FeedbackSubmitted) -> dict[str, object]:
-    return {"answer": contract.content, "reply_class": contract.reply_class}
+    return {"answer": contract.content, "reply_class": contract.reply_class, "overdue": False}
+
+
+@columns_after.register
+def _(contract: Closed | ItemCancelled) -> dict[str, object]:
+    return {"overdue": False}
+
+
+@columns_after.register
+def _(contract: ItemMerged) -> dict[str, object]:
+    return {"overdue": False, "merged_into": contract.into}
+
+
+@columns_after.register
+def _(contract: DispatchDeadlineSet) -> dict[str, object]:
+    return {"dispatch_due_date": contract.due_date}
+
+
+@columns_after.register
+def _(contract: ExtensionRequested) -> dict[str, object]:
+    return {"extension_requested": contract.proposed_due_date}
+
+
+@columns_after.register
+def _(contract: ExtensionGranted | ExtensionDenied) -> dict[str, object]:
+    return {"extension_requested": None}
 
 
 @columns_after.register
@@ -164,11 +229,8 @@ def _(contract: Reopened) -> dict[str, object]:
 
 @columns_after.register
 def _(contract: IndicatorReported) -> dict[str, object]:
-    return {
-        "indicator_month": contract.month,
-        "indicator_value": contract.value,
-        "indicator_gap": contract.gap,
-    }
+    # every month's figure is kept; a month sent again corrects that month
+    return {"indicator_figures": Merged({contract.month: contract.value})}
 
 
 @columns_after.register
@@ -179,19 +241,27 @@ def _(contract: DeadlineSet) -> dict[str, object]:
         "original_due_date": contract.original_due_date or contract.due_date,
         "extended": contract.extension,
         "co_unit_due_date": contract.co_unit_due_date,
+        "overdue": False,  # overdue again only once the new date passes
     }
 
 
 @columns_after.register
+def _(contract: ReminderIssued) -> dict[str, object]:
+    return {"unsigned_reminded": True} if contract.kind == "unsigned" else {}
+
+
+@columns_after.register
 def _(contract: EscalatedToLeader) -> dict[str, object]:
-    return {"escalation_level": contract.level}
+    return {"escalation_level": contract.level, "escalated_to": contract.leader}
 
 
 @columns_after.register
 def _(contract: PenaltyRecommended) -> dict[str, object]:
+    if contract.level is None:  # recommended by hand: on record, the ladder stays where it is
+        return {"penalty": contract.penalty}
     return {"escalation_level": contract.level, "penalty": contract.penalty}
 
 
 @columns_after.register
 def _(contract: Overdue) -> dict[str, object]:
-    return {"overdue": True}
+    return {"overdue": True, "was_overdue": True, "overdue_unit": contract.unit}

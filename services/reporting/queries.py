@@ -32,8 +32,9 @@ COLUMNS = (
     " co_units, due_date, due_at, original_due_date, extended, overdue, reminders,"
     " escalation_level, penalty, registered_at, updated_at, notice_number, group_key, details,"
     " answer, reported_to, reply_class, satisfaction, reopened, progress_reports,"
-    " co_unit_opinions, co_unit_due_date, return_by, indicator_month, indicator_value,"
-    " indicator_gap"
+    " co_unit_opinions, co_unit_due_date, return_by, indicator_figures, was_overdue,"
+    " overdue_unit, dispatch_due_date, assigned_on, unsigned_reminded, extension_requested,"
+    " merged_into, escalated_to"
 )
 
 
@@ -74,16 +75,37 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "co_unit_opinions": row["co_unit_opinions"],
         "co_unit_due_date": _iso(row["co_unit_due_date"]),
         "return_by": _iso(row["return_by"]),
-        "indicator": (
-            {
-                "month": row["indicator_month"],
-                "value": row["indicator_value"],
-                "target": row["details"].get("target"),
-                "gap": row["indicator_gap"],
-            }
-            if row["indicator_month"]
-            else None
+        "indicator": _indicator(row["indicator_figures"], row["details"].get("target")),
+        "was_overdue": row["was_overdue"],
+        "overdue_unit": row["overdue_unit"],
+        "dispatch_due_date": _iso(row["dispatch_due_date"]),
+        "assigned_on": _iso(row["assigned_on"]),
+        # the office's own lateness: assigned after its dispatch limit (never a unit's)
+        "dispatched_late": bool(
+            row["dispatch_due_date"]
+            and row["assigned_on"]
+            and row["assigned_on"] > row["dispatch_due_date"]
         ),
+        "unsigned_reminded": row["unsigned_reminded"],
+        "extension_requested": _iso(row["extension_requested"]),
+        "merged_into": str(row["merged_into"]) if row["merged_into"] else None,
+        "escalated_to": row["escalated_to"],
+    }
+
+
+def _indicator(figures: dict[str, float], target: Any) -> dict[str, Any] | None:
+    """An indicator's figures by month; the current one is the latest month's."""
+    if not figures:
+        return None
+    month = max(figures)
+    value = figures[month]
+    gap = round(float(target) - value, 4) if isinstance(target, int | float) else None
+    return {
+        "month": month,
+        "value": value,
+        "target": target,
+        "gap": gap,
+        "figures": dict(sorted(figures.items())),
     }
 
 
@@ -231,12 +253,14 @@ class ReadModel:
         """A page of items and how many match; `seen_by` (a handler's unit) leaves out the
         items that unit never had."""
         where, params = [], []
-        if seen_by is not None:
-            where.append("units_involved @> ARRAY[%s]::text[]")
-            params.append(seen_by)
         if status:
             where.append("status = %s")
             params.append(status)
+        else:  # cancelled and merged items leave the lists, not the record
+            where.append("status NOT IN ('cancelled', 'merged')")
+        if seen_by is not None:
+            where.append("units_involved @> ARRAY[%s]::text[]")
+            params.append(seen_by)
         if unit:
             # `@>` (not `= ANY`) so the co-units' GIN index can answer it
             where.append("(lead_unit = %s OR co_units @> ARRAY[%s]::text[])")

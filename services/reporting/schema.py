@@ -94,7 +94,39 @@ def _who_may_see(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
+def _rules_of_the_first_year(conn: psycopg.Connection, settings: Settings) -> None:
+    """What the office works from: overdue now and ever (and whose), the office's own time to
+    assign, signing, pending extensions, every month's indicator figure, merges."""
+    conn.execute(
+        "ALTER TABLE reporting.items"
+        " ADD COLUMN was_overdue boolean NOT NULL DEFAULT false,"
+        " ADD COLUMN overdue_unit text,"
+        " ADD COLUMN dispatch_due_date date,"
+        " ADD COLUMN assigned_on date,"
+        " ADD COLUMN unsigned_reminded boolean NOT NULL DEFAULT false,"
+        " ADD COLUMN extension_requested date,"
+        " ADD COLUMN indicator_figures jsonb NOT NULL DEFAULT '{}',"
+        " ADD COLUMN merged_into uuid,"
+        " ADD COLUMN escalated_to text"
+    )
+    conn.execute("UPDATE reporting.items SET was_overdue = overdue")
+    conn.execute(
+        "UPDATE reporting.items SET indicator_figures ="
+        " jsonb_build_object(indicator_month, indicator_value) WHERE indicator_month IS NOT NULL"
+    )
+    conn.execute(
+        "ALTER TABLE reporting.items DROP COLUMN indicator_month,"
+        " DROP COLUMN indicator_value, DROP COLUMN indicator_gap"
+    )
+    conn.execute(
+        "CREATE INDEX items_extension_requested ON reporting.items (extension_requested)"
+        " WHERE extension_requested IS NOT NULL"
+    )
+    conn.execute("CREATE INDEX items_due_date ON reporting.items (due_date)")
+
+
 MIGRATIONS = [
     Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8)),
     Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
+    Migration("reporting", 3, "what the office works from", _rules_of_the_first_year),
 ]

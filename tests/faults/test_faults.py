@@ -390,7 +390,9 @@ def test_twenty_writers_at_one_item_with_the_same_expected_version(fault_stack: 
                 outcomes: list[str] = outcomes,
             ) -> None:
                 copy = app.repository.get(item.id, version=expected)
-                copy.record_reminder("before", datetime.now(UTC).date(), office, datetime.now(UTC))
+                copy.record_reminder(
+                    "before", datetime.now(UTC).date(), "water", None, office, datetime.now(UTC)
+                )
                 barrier.wait()
                 try:
                     app.save(copy)

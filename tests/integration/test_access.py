@@ -63,8 +63,9 @@ def test_the_lead_and_the_co_unit_see_it_and_its_evidence(
     for unit in ("water", "xihe"):
         handler = handler_factory(unit)
         assert handler.item(water_item["id"])["title"] == "水务局的事项"
-        assert [e["type"] for e in handler.history(water_item["id"])][:2] == [
+        assert [e["type"] for e in handler.history(water_item["id"])][:3] == [
             "ItemReceived",
+            "DispatchDeadlineSet",
             "Assigned",
         ]
         assert handler.get(f"/api/v1/files/{water_item['sha']}").content == PNG
@@ -196,8 +197,8 @@ def fits(case: schemathesis.Case) -> bool:
 
 
 def test_the_generated_visit_covers_every_route_naming_an_item_or_a_file():
-    # the item, its history, its 12 commands, and a file
-    assert len(NAMING_ROUTES) == 15, NAMING_ROUTES
+    # the item, its history, its 15 commands, and a file
+    assert len(NAMING_ROUTES) == 18, NAMING_ROUTES
 
 
 @stranger_schema.parametrize()

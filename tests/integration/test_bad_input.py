@@ -52,15 +52,18 @@ def test_an_unknown_unit_is_refused_and_the_item_stays_registered(supervisor: Cl
     assert "no-such-unit" in response.json()["message"]
     assert response.json()["message_en"]
     assert supervisor.item(item["id"])["status"] == "registered"
-    assert [e["type"] for e in supervisor.history(item["id"])] == ["ItemReceived"]
+    assert [e["type"] for e in supervisor.history(item["id"])] == [
+        "ItemReceived",
+        "DispatchDeadlineSet",
+    ]
 
 
 def test_an_action_in_the_wrong_state_is_409(supervisor: Client):
     item = supervisor.register(title="状态不对")
     response = supervisor.post(f"/api/v1/items/{item['id']}/review", {"decision": "accept"})
     assert response.status_code == 409
-    assert "待交办" in response.json()["message"]
-    assert len(supervisor.history(item["id"])) == 1
+    assert response.json()["message"] == "事项当前状态为“待交办”，不能审核通过"
+    assert len(supervisor.history(item["id"])) == 2  # registered, and the office's time to assign
 
 
 def test_a_due_date_in_the_past_is_refused(supervisor: Client):

@@ -16,10 +16,13 @@ def types(history: list[dict]) -> list[str]:
     return [e["type"] for e in history]
 
 
-def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client, app_conninfo: str):
+def test_the_escalation_ladder_end_to_end(
+    stack: Stack, supervisor: Client, handler_factory, app_conninfo: str
+):
     supervisor.set_clock("2026-09-28T09:00:00+08:00")
     item = supervisor.register(title="督办阶梯", content="...", issued_by="县长")
     assert supervisor.assign(item["id"], "agriculture")["due_date"] == "2026-10-13"
+    handler_factory("agriculture").post(f"/api/v1/items/{item['id']}/acknowledge")
 
     steps = [
         ("2026-10-10T10:00:00+08:00", "ReminderIssued"),  # 2 working days before: Sat 10/10 上班
@@ -29,7 +32,7 @@ def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client, app_
         ("2026-10-28T01:00:00+08:00", "PenaltyRecommended"),  # 10: 通报批评
         ("2026-11-11T01:00:00+08:00", "PenaltyRecommended"),  # 20: 约谈
     ]
-    expected = ["ItemReceived", "Assigned", "DeadlineSet"]
+    expected = ["ItemReceived", "DispatchDeadlineSet", "Assigned", "DeadlineSet", "Acknowledged"]
     for moment, event_type in steps:
         supervisor.set_clock(moment)
         expected.append(event_type)
@@ -37,7 +40,10 @@ def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client, app_
     supervisor.set_clock("2026-12-01T10:00:00+08:00")  # nothing repeats
     assert stored_types(app_conninfo, "deadline", item["id"]) == [
         "ClockOpened",
+        "DispatchDeadlineSet",
+        "HandedTo",
         "DeadlineSet",
+        "Signed",
         "ReminderIssued",
         "ReminderIssued",
         "Overdue",
@@ -47,8 +53,8 @@ def test_the_escalation_ladder_end_to_end(stack: Stack, supervisor: Client, app_
     ]
     history = supervisor.history(item["id"])
     assert types(history) == expected
-    leader = history[6]
-    assert leader["data"]["leader"] == "县长"
+    (leader,) = [e for e in history if e["type"] == "EscalatedToLeader"]
+    assert (leader["data"]["leader"], leader["data"]["leader_user"]) == ("县长王建国", "leader")
     assert [e["data"]["penalty"] for e in history if e["type"] == "PenaltyRecommended"] == [
         "circulate_criticism",
         "work_interview",
@@ -155,7 +161,7 @@ def test_loading_a_new_years_schedule_recounts_open_deadlines(supervisor: Client
     assert supervisor.assign(item["id"], "commerce")["due_date"] == "2027-01-06"
     first = next(e for e in supervisor.history(item["id"]) if e["type"] == "DeadlineSet")
     assert first["data"]["official_calendar"] is False
-    assert "without the official schedule" in first["data"]["basis"]
+    assert first["data"]["basis"].endswith("（该年尚无国务院节假日安排，仅按周末计算）")
     assert supervisor.get("/api/v1/admin/calendar/2027").json()["official"] is False
 
     bad = supervisor.request(
@@ -178,7 +184,7 @@ def test_loading_a_new_years_schedule_recounts_open_deadlines(supervisor: Client
     eventually(lambda: supervisor.item(item["id"])["due_date"] == "2027-01-07")
     last = [e for e in supervisor.history(item["id"]) if e["type"] == "DeadlineSet"][-1]
     assert last["data"]["due_date"] == "2027-01-07"
-    assert "recounted" in last["data"]["basis"]
+    assert last["data"]["basis"].endswith("（按载入的节假日安排重新计算）")
 
 
 def test_the_time_limit_policy_is_changed_with_who_and_why(supervisor: Client):

@@ -50,6 +50,7 @@ def test_an_instruction_goes_from_registration_to_closing(supervisor: Client, ha
     history = supervisor.history(item["id"])
     assert event_types(history) == [
         "ItemReceived",
+        "DispatchDeadlineSet",
         "Assigned",
         "DeadlineSet",
         "Acknowledged",
@@ -61,8 +62,8 @@ def test_an_instruction_goes_from_registration_to_closing(supervisor: Client, ha
         "ReportedBack",
         "Closed",
     ]
-    assert [e["version"] for e in history] == list(range(1, 12))
-    assert {k: history[3]["actor"][k] for k in ("user", "role", "unit")} == {
+    assert [e["version"] for e in history] == list(range(1, 13))
+    assert {k: history[4]["actor"][k] for k in ("user", "role", "unit")} == {
         "user": "handler-water",
         "role": "handler",
         "unit": "water",
@@ -169,7 +170,10 @@ def test_an_answer_in_time_is_never_overdue(supervisor: Client, handler_factory,
     # ... so the scan (run by the clock's move, before it answered) issues nothing
     assert stored_types(app_conninfo, "deadline", item["id"]) == [
         "ClockOpened",
+        "DispatchDeadlineSet",
+        "HandedTo",
         "DeadlineSet",
+        "Signed",
         "ClockStopped",
     ]
     assert "Overdue" not in event_types(supervisor.history(item["id"]))

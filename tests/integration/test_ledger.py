@@ -112,7 +112,7 @@ def test_the_verifier_names_the_first_tampered_event(
     table = "assignment.assignment_events"
     with psycopg.connect(admin_conninfo, autocommit=True) as conn:
         original = conn.execute(
-            f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = 2",
+            f"SELECT state FROM {table} WHERE originator_id = %s AND originator_version = 3",
             (closed_item["id"],),
         ).fetchone()[0]
         forged = bytes(original).replace(b'"finance"', b'"health"')
@@ -120,7 +120,7 @@ def test_the_verifier_names_the_first_tampered_event(
         # The only way left: as superuser, with the trigger switched off.
         conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER refuse_update_delete")
         conn.execute(
-            f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 2",
+            f"UPDATE {table} SET state = %s WHERE originator_id = %s AND originator_version = 3",
             (forged, closed_item["id"]),
         )
         conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER refuse_update_delete")
@@ -128,7 +128,7 @@ def test_the_verifier_names_the_first_tampered_event(
         report = supervisor.get("/api/v1/ledger/verify").json()
         assert report["ok"] is False
         assert report["broken"]["assignment"] == [
-            {"item_id": closed_item["id"], "version": 2, "reason": "hash mismatch"}
+            {"item_id": closed_item["id"], "version": 3, "reason": "hash mismatch"}
         ]
         cli = subprocess.run(
             [sys.executable, "-m", "services.kernel.verify"],
@@ -144,7 +144,7 @@ def test_the_verifier_names_the_first_tampered_event(
             conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER refuse_update_delete")
             conn.execute(
                 f"UPDATE {table} SET state = %s "
-                "WHERE originator_id = %s AND originator_version = 2",
+                "WHERE originator_id = %s AND originator_version = 3",
                 (original, closed_item["id"]),
             )
             conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER refuse_update_delete")

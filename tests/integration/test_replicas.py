@@ -67,7 +67,7 @@ def counts(conninfo: str, schema: str, ids: list[str]) -> Counter:
 
 
 def test_two_copies_issue_every_step_once_and_survive_losing_one(
-    stack: Stack, supervisor: Client, app_conninfo: str
+    stack: Stack, supervisor: Client, handler_factory, app_conninfo: str
 ):
     amqp = stack.settings.amqp_uri
     stack.start_service("deadline", copy=2, DEADLINE_SCAN_SECONDS="0.2")
@@ -78,6 +78,7 @@ def test_two_copies_issue_every_step_once_and_survive_losing_one(
         for i in range(ITEMS):
             item = supervisor.register(title=f"双副本 {i}", issued_by="副县长")
             assert supervisor.assign(item["id"], "urban-management")["due_date"] == "2026-10-13"
+            handler_factory("urban-management").post(f"/api/v1/items/{item['id']}/acknowledge")
             ids.append(item["id"])
         for n, (moment, issued) in enumerate(STEPS):
             supervisor.set_clock(moment)

@@ -212,6 +212,7 @@ def test_work_report_import_indicators_and_quarterly_progress(supervisor: Client
     assert assigned["due_date"] == "2031-12-31"
     supervisor.assign(indicator["id"], "statistics")
     stats = handler_factory("statistics")
+    stats.post(f"/api/v1/items/{indicator['id']}/acknowledge")
     figure = stats.post(
         f"/api/v1/items/{indicator['id']}/indicator-figures", {"month": "2031-03", "value": 31000}
     ).json()
@@ -220,6 +221,7 @@ def test_work_report_import_indicators_and_quarterly_progress(supervisor: Client
         "value": 31000.0,
         "target": 120000,
         "gap": 89000.0,
+        "figures": {"2031-03": 31000.0},
     }
     water = handler_factory("water")
     water.post(f"/api/v1/items/{task['id']}/acknowledge")
@@ -308,7 +310,9 @@ def test_proposals_import_split_reply_satisfaction_and_year_end_summary(
     assert cppcc["closed"] == 0
 
 
-def test_a_hotline_complaint_is_counted_from_receipt(supervisor: Client, handler_factory):
+def test_a_hotline_complaint_is_counted_from_the_day_the_unit_gets_it(
+    supervisor: Client, handler_factory
+):
     supervisor.set_clock("2026-09-24T10:00:00+08:00")
     item = supervisor.register(
         source="hotline",
@@ -318,8 +322,10 @@ def test_a_hotline_complaint_is_counted_from_receipt(supervisor: Client, handler
         external_ref=unique_ref("12345"),
     )
     supervisor.set_clock("2026-09-28T09:00:00+08:00")
-    # received Thu 9/24; Mid-Autumn 9/25-27; 3 working days: 9/28, 9/29, 9/30
-    assert supervisor.assign(item["id"], "housing-construction")["due_date"] == "2026-09-30"
+    # received Thu 9/24, assigned Mon 9/28: 3 working days from the assignment (9/29, 9/30,
+    # then National Day until 10/7: 10/8); the office's own day to assign ran out on 9/28
+    assigned = supervisor.assign(item["id"], "housing-construction")
+    assert (assigned["due_date"], assigned["dispatch_due_date"]) == ("2026-10-08", "2026-09-28")
     close(supervisor, handler_factory("housing-construction"), item["id"])
     recorded = supervisor.post(
         f"/api/v1/items/{item['id']}/satisfaction", {"verdict": "satisfied", "comment": "及时"}

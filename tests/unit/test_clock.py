@@ -22,7 +22,10 @@ def shanghai(day: str, hour: int = 10) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=BUSINESS_TZ)
 
 
-def started(source: str, start: str, complexity: str | None = None, named=None) -> Clock:
+def started(
+    source: str, start: str, complexity: str | None = None, named=None, signed: bool = True
+) -> Clock:
+    """A clock whose item was assigned on `start` (and signed for the same day)."""
     clock = Clock(
         id=uuid4(),
         source=source,
@@ -33,6 +36,8 @@ def started(source: str, start: str, complexity: str | None = None, named=None) 
         at=shanghai(start),
     )
     clock.start(named, date.fromisoformat(start), "water", CALENDAR, LIMITS, shanghai(start))
+    if signed:
+        clock.sign(shanghai(start))
     return clock
 
 
@@ -113,9 +118,9 @@ def test_a_loaded_schedule_recounts_an_open_deadline():
     clock = started("instruction", "2026-12-28")
     # 2027 has no official arrangement yet: weekends only
     assert clock.due_date == date(2027, 1, 6)
-    events = clock.collect_events()
-    assert events[-1].official_calendar is False
-    assert "without the official schedule" in events[-1].basis
+    (deadline,) = [e for e in clock.collect_events() if type(e).__name__ == "DeadlineSet"]
+    assert deadline.official_calendar is False
+    assert deadline.basis == "7个工作日（该年尚无国务院节假日安排，仅按周末计算）"
     with_2027 = CALENDAR.with_schedule(
         YearSchedule(2027, frozenset({date(2027, 1, 1)}), frozenset())
     )
@@ -123,7 +128,7 @@ def test_a_loaded_schedule_recounts_an_open_deadline():
     assert clock.due_date == date(2027, 1, 7)
     recounted = clock.collect_events()[-1]
     assert recounted.official_calendar is True
-    assert "recounted" in recounted.basis
+    assert recounted.basis == "7个工作日（按载入的节假日安排重新计算）"
     assert clock.recount(with_2027, shanghai("2026-12-29")) is False
 
 

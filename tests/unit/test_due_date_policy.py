@@ -31,4 +31,4 @@ def test_a_date_named_by_the_issuer_wins():
     named = date(2026, 11, 30)
     result = due_date_for("instruction", None, named, date(2026, 11, 2), CALENDAR, LIMITS)
     assert result.due_date == named
-    assert result.basis == "named date"
+    assert result.basis == "交办时指定的日期"

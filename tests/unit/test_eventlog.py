@@ -17,7 +17,8 @@ OFFICE = {"user": "supervisor", "role": "supervisor", "unit": None}
 
 
 def a_clock_log() -> tuple[LedgerApplication, Clock]:
-    """v1 ClockOpened (private), v2 DeadlineSet, v3 ClockStopped (private), v4 DeadlineSet."""
+    """v1 ClockOpened, v2 HandedTo, v3 DeadlineSet, v4 ClockStopped, v5 DeadlineSet: only the
+    deadlines are shared."""
     app = LedgerApplication(memory_env())
     clock = Clock(
         id=uuid4(),
@@ -39,17 +40,17 @@ def a_clock_log() -> tuple[LedgerApplication, Clock]:
 def test_only_contract_events_travel_each_naming_the_last_one_before_it():
     app, _ = a_clock_log()
     envelopes, last = EventLog(app.recorder, "deadline").read(1, 100)
-    assert last == 4
+    assert last == 5
     assert [(e.type, e.stream_version, e.previous_version) for e in envelopes] == [
-        ("DeadlineSet", 2, 0),
-        ("DeadlineSet", 4, 2),
+        ("DeadlineSet", 3, 0),
+        ("DeadlineSet", 5, 3),
     ]
 
 
 def test_a_log_read_from_the_middle_asks_the_store_for_the_previous_published_event():
     app, _ = a_clock_log()
-    envelopes, _ = EventLog(app.recorder, "deadline").read(3, 100)
-    assert [(e.stream_version, e.previous_version) for e in envelopes] == [(4, 2)]
+    envelopes, _ = EventLog(app.recorder, "deadline").read(4, 100)
+    assert [(e.stream_version, e.previous_version) for e in envelopes] == [(5, 3)]
 
 
 def test_reading_a_batch_again_after_a_failed_publish_gives_the_same_envelopes():

@@ -30,6 +30,7 @@ SAMPLES = {
     "key_id": "0b5e7d3c-1f2a-4c6d-9e8f-7a6b5c4d3e2f",
     "year": "2026",
     "sha": "ab" * 32,
+    "code": "water",
     "username": "handler-water",
 }
 KEY = {"X-API-Key": "hotline"}  # a machine client of the 12345 hotline (EverySession)

@@ -18,18 +18,26 @@ class Clock:
         return datetime(2026, 9, 28, 2, tzinfo=UTC)
 
 
+class Rules:
+    """The deadline service's word: these dates are rest days."""
+
+    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
+        if due_date in ("2026-10-03", "2026-10-04"):
+            raise Refused("not_a_working_day", "休息日", "rest day")
+
+
 @pytest.fixture
 def app() -> Intake:
     return Intake(Clock(), memory_env())
 
 
+def register(app: Intake, **fields: object) -> dict:
+    return app.register(Rules(), actor=OFFICE, title="t", content="c", **fields)  # type: ignore[arg-type]
+
+
 def test_a_ticket_registered_twice_is_one_item(app):
-    first = app.register(
-        source="hotline", title="停水", content="c", actor=OFFICE, external_ref="T1"
-    )
-    again = app.register(
-        source="hotline", title="停水", content="c", actor=OFFICE, external_ref="T1"
-    )
+    first = register(app, source="hotline", external_ref="T1")
+    again = register(app, source="hotline", external_ref="T1")
     assert first["created"] is True
     assert again == {"item_id": first["item_id"], "created": False}
     assert app.recorder.max_notification_id() == 1
@@ -37,11 +45,18 @@ def test_a_ticket_registered_twice_is_one_item(app):
 
 def test_a_due_date_before_today_is_refused_and_nothing_is_stored(app):
     with pytest.raises(Refused) as refused:
-        app.register(
-            source="meeting", title="t", content="c", actor=OFFICE, due_date=date(2026, 9, 27)
-        )
+        register(app, source="special", due_date=date(2026, 9, 27))
     assert refused.value.code == "due_date_in_past"
     assert app.recorder.max_notification_id() is None
+
+
+def test_a_due_date_on_a_rest_day_is_refused_at_registration_too():
+    app = Intake(Clock(), memory_env())
+    with pytest.raises(Refused) as refused:
+        register(app, source="special", due_date=date(2026, 10, 3))
+    assert refused.value.code == "not_a_working_day"
+    assert app.recorder.max_notification_id() is None
+    assert register(app, source="special", due_date=date(2026, 10, 9))["created"] is True
 
 
 def test_an_imported_list_with_a_bad_row_imports_nothing(app):

@@ -12,7 +12,7 @@ import pytest
 
 from services.assignment.adapters import MemoryUnitDirectory
 from services.assignment.application import Assignment
-from services.assignment.domain import ALLOWED_STATES
+from services.assignment.domain import ALLOWED_STATES, SIGN_FIRST
 from services.kernel.contracts import Envelope
 from services.kernel.errors import Refused
 from services.kernel.store import memory_env
@@ -90,7 +90,11 @@ def to_status(app: Assignment, rules: Rules, status: str, source: str = "work_re
     (every command but satisfaction applies to one)."""
     details = {"kind": "indicator", "target": 100, "year": 2026, "number": "1"}
     item_id = received(app, source, **(details if source == "work_report" else {}))
-    if status == "registered":
+    if status == "cancelled":
+        app.cancel(item_id, "重复登记", OFFICE)
+    if status == "merged":
+        app.merge(item_id, received(app, source), "与原事项重复", OFFICE)
+    if status in ("registered", "cancelled", "merged"):
         return item_id
     app.assign(item_id, "water", ["xihe"], None, OFFICE, rules)
     if status == "returned_by_unit":
@@ -120,7 +124,7 @@ COMMANDS: dict[str, Command] = {
     "accept": lambda app, i, r: app.review(i, "accept", "同意", None, OFFICE, r),
     "return_for_rework": lambda app, i, r: app.review(i, "return", "重办", None, OFFICE, r),
     "request_extension": lambda app, i, r: app.request_extension(
-        i, "需要时间", date(2026, 12, 1), OFFICE
+        i, "需要时间", date(2026, 12, 1), OFFICE, r
     ),
     "decide_extension": lambda app, i, r: app.decide_extension(
         i, "deny", None, "不同意", OFFICE, r
@@ -128,6 +132,11 @@ COMMANDS: dict[str, Command] = {
     "record_satisfaction": lambda app, i, r: app.record_satisfaction(
         i, "satisfied", "", None, OFFICE, r
     ),
+    "recommend_penalty": lambda app, i, r: app.recommend_penalty(
+        i, "circulate_criticism", "water", "逾期未办结", OFFICE
+    ),
+    "cancel": lambda app, i, r: app.cancel(i, "误登记", OFFICE),
+    "merge": lambda app, i, r: app.merge(i, received(app), "重复登记", OFFICE),
 }
 RESTING_STATES = [s for s in STATUSES if s != "feedback_accepted"]  # passed through in one save
 
@@ -144,7 +153,7 @@ def test_every_command_from_every_status(app: Assignment, rules: Rules, command:
         app, rules, status, "hotline" if command == "record_satisfaction" else "work_report"
     )
     if command == "decide_extension" and status in ALLOWED_STATES["request_extension"]:
-        app.request_extension(item_id, "需要时间", date(2026, 12, 1), WATER)
+        app.request_extension(item_id, "需要时间", date(2026, 12, 1), WATER, rules)
     version = app.item(item_id).version
     if status in ALLOWED_STATES[command]:
         COMMANDS[command](app, item_id, rules)
@@ -152,7 +161,9 @@ def test_every_command_from_every_status(app: Assignment, rules: Rules, command:
         return
     with pytest.raises(Refused) as refused:
         COMMANDS[command](app, item_id, rules)
-    assert (refused.value.code, refused.value.status) == ("wrong_state", 409)
+    waits_to_be_signed = status == "assigned" and command in SIGN_FIRST
+    expected = "sign_first" if waits_to_be_signed else "wrong_state"
+    assert (refused.value.code, refused.value.status) == (expected, 409)
     assert app.item(item_id).version == version
 
 
@@ -192,7 +203,9 @@ def test_an_unknown_unit_is_refused_by_name_and_nothing_is_numbered(app, rules):
     item_id = received(app)
     with pytest.raises(Refused) as refused:
         app.assign(item_id, "nowhere", ["xihe", "elsewhere"], None, OFFICE, rules)
-    assert refused.value.message_zh == "未知的承办单位：nowhere、elsewhere"
+    assert refused.value.message_zh == (
+        "单位：没有编码为 nowhere、elsewhere 的承办单位，请在单位列表中选择"
+    )
     assert app.item(item_id).version == 1
     assert app.assign(item_id, "water", [], None, OFFICE, rules)["notice_number"] == (
         "督转〔2026〕1号"
@@ -211,9 +224,9 @@ def test_the_return_window_closes_after_its_last_day(app, clock, rules):
 
 def test_an_extension_is_asked_once_and_granted_to_the_office_s_date(app, rules):
     item_id = to_status(app, rules, "acknowledged")
-    app.request_extension(item_id, "工程量大", date(2026, 11, 20), WATER)
+    app.request_extension(item_id, "工程量大", date(2026, 11, 20), WATER, rules)
     with pytest.raises(Refused) as refused:
-        app.request_extension(item_id, "再申请", date(2026, 11, 27), WATER)
+        app.request_extension(item_id, "再申请", date(2026, 11, 27), WATER, rules)
     assert refused.value.code == "extension_pending"
     app.decide_extension(item_id, "grant", date(2026, 11, 13), "同意延期", OFFICE, rules)
     granted = app.history(item_id)[-1]

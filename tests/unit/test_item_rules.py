@@ -72,8 +72,8 @@ def test_the_lead_unit_cannot_also_be_a_co_unit():
 
 def test_overdue_is_recorded_once_per_due_date():
     item = assigned_item()
-    assert item.record_overdue(date(2026, 10, 13), OFFICE, AT) is True
-    assert item.record_overdue(date(2026, 10, 13), OFFICE, AT) is False
+    assert item.record_overdue(date(2026, 10, 13), "water", OFFICE, AT) is True
+    assert item.record_overdue(date(2026, 10, 13), "water", OFFICE, AT) is False
     assert [type(e).__name__ for e in item.collect_events()].count("Overdue") == 1
 
 
@@ -93,7 +93,7 @@ def test_an_answer_before_the_due_time_is_not_overdue():
     item.record_deadline(deadline, OFFICE, AT)
     item.acknowledge(WATER, AT)
     item.submit_feedback("done", WATER, due_at.replace(hour=15))
-    assert item.record_overdue(date(2026, 10, 13), OFFICE, due_at) is False
+    assert item.record_overdue(date(2026, 10, 13), "water", OFFICE, due_at) is False
 
 
 def test_accepting_a_findings_rectification_crosses_it_off():
