@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import psycopg
 
-from gateway.auth import hash_password
+from gateway.accounts import Accounts
+from gateway.auth import Passwords
 from services.kernel.config import DatabaseAddress, Settings
+from services.kernel.store import store_env
 
 TOWNS = [
     ("chengguan", "城关镇"),
@@ -116,7 +118,9 @@ OFFICE_USERS = [
     ("supervisor", "县政府办公室督查室", "supervisor"),
     *((login, f"{title}{name}", "leader") for _, name, title, login, _ in DEMO_LEADERS),
     ("auditor", "县监察部门", "auditor"),
+    ("admin", "系统管理员", "admin"),
 ]
+SEEDER = {"user": "system:demo", "role": "system", "unit": None}
 
 DEMO_ITEMS = [
     {
@@ -158,21 +162,33 @@ DEMO_ITEMS = [
 
 
 def seed_reference_data(settings: Settings) -> None:
-    """Units and users, idempotently (run as the owner role after migrations)."""
+    """Units (as the owner role, after migrations) and users, idempotently."""
     admin = DatabaseAddress.parse(settings.database_admin_url)
-    password_hash = hash_password(settings.demo_password)
     with psycopg.connect(admin.conninfo()) as conn:
         conn.cursor().executemany(
             "INSERT INTO assignment.units (code, name, kind) VALUES (%s, %s, %s) "
             "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind",
             UNITS,
         )
-        users = [(u, name, role, None) for u, name, role in OFFICE_USERS] + [
-            (f"handler-{code}", f"{name}联络员", "handler", code) for code, name, _ in UNITS
-        ]
-        conn.cursor().executemany(
-            "INSERT INTO gateway.users (username, display_name, role, unit_code, password_hash)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (username) DO UPDATE SET"
-            " password_hash = EXCLUDED.password_hash",
-            [(*u, password_hash) for u in users],
-        )
+    seed_users(settings)
+
+
+def seed_users(settings: Settings) -> None:
+    """Each demo user, created the first time through the gateway's event store like any
+    other user; one that exists is left as it is (a changed password stays changed)."""
+    users = [(u, name, role, None) for u, name, role in OFFICE_USERS] + [
+        (f"handler-{code}", f"{name}联络员", "handler", code) for code, name, _ in UNITS
+    ]
+    accounts = Accounts(store_env(settings.database_url, "gateway", 1, cache_size=0))
+    try:
+        missing = [u for u in users if not accounts.exists(u[0])]
+        if not missing:
+            return
+        password_hash = Passwords(1).hash(settings.demo_password)
+        codes = {code for code, _, _ in UNITS}
+        for username, name, role, unit in missing:
+            accounts.create_user(
+                username, name, role, unit, password_hash, SEEDER, "演示数据", codes
+            )
+    finally:
+        accounts.close()

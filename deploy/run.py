@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import signal
 import time
 from datetime import date, timedelta
@@ -67,8 +69,19 @@ def seed_demo_items(base_url: str, password: str) -> None:
             ).raise_for_status()
 
 
+def local_secret(path: Path = Path("var/jwt_secret")) -> str:
+    """The gateway's signing key on this machine: made on the first run, readable only by its
+    owner, kept across restarts (so tokens survive them)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
 def main() -> None:
-    stack = Stack(base_env(), Path("var/log"))
+    secret = os.environ.get("JWT_SECRET") or local_secret()
+    stack = Stack(base_env(JWT_SECRET=secret), Path("var/log"))
     print("preparing the database and the bus ...", flush=True)
     stack.prepare()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

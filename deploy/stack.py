@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -82,7 +83,9 @@ class Stack:
             {"METRICS_PORT": str(self.metrics_port(service, copy)), **env},
         )
 
-    def start_gateway(self, copy: int = 1, port: int | None = None) -> subprocess.Popen[bytes]:
+    def start_gateway(
+        self, copy: int = 1, port: int | None = None, **env: str
+    ) -> subprocess.Popen[bytes]:
         port = port or self.settings.gateway_port
         return self._spawn(
             "gateway" if copy == 1 else f"gateway-{copy}",
@@ -101,6 +104,7 @@ class Stack:
                 "5",
                 "gateway.wsgi:app",
             ],
+            env,
         )
 
     def start(self) -> None:
@@ -220,7 +224,7 @@ def stack_env(database: str, postgres_port: int, amqp_uri: str, **overrides: str
         GATEWAY_PORT=str(free_port()),
         # below the ephemeral port range, so no client socket holds one of them
         METRICS_BASE_PORT=str(random.randrange(20000, 32000, 100)),
-        JWT_SECRET=uuid.uuid4().hex,
+        JWT_SECRET=secrets.token_urlsafe(32),
         **overrides,
     )
 

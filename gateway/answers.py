@@ -10,7 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.kernel.access import Role
+from gateway.users import Outcome
+from services.kernel.access import Platform, Role
 from services.kernel.vocabulary import Complexity, Source, Status
 
 
@@ -54,11 +55,63 @@ class ImportRejected(Error):
 
 
 class Token(Answer):
-    access_token: str
+    access_token: str = Field(description="访问令牌，30 分钟有效")
+    refresh_token: str = Field(description="刷新令牌，登录后 12 小时有效")
     token_type: Literal["Bearer"]
+    expires_in: int = Field(description="访问令牌的有效秒数")
     user: str
     role: Role
     unit: str | None
+
+
+class RefusedUntil(Error):
+    """423 (the name is locked) or 429 (too many failures from the address)."""
+
+    until: datetime = Field(description="解锁或可以再试的时间")
+
+
+class SignedOut(Answer):
+    user: str
+
+
+class User(Answer):
+    username: str
+    display_name: str
+    role: Role
+    unit: str | None
+    disabled: bool
+
+
+class Users(Answer):
+    users: list[User]
+
+
+class ApiKey(Answer):
+    id: UUID
+    name: str
+    platform: Platform
+    revoked: bool
+    issued_at: datetime
+
+
+class IssuedApiKey(ApiKey):
+    key: str = Field(description="密钥，只在签发时显示这一次")
+
+
+class ApiKeys(Answer):
+    keys: list[ApiKey]
+
+
+class LoginRecord(Answer):
+    user: str
+    address: str
+    at: datetime
+    outcome: Outcome
+
+
+class LoginRecords(Answer):
+    total: int
+    logins: list[LoginRecord]
 
 
 class Indicator(Answer):

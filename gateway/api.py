@@ -22,11 +22,11 @@ from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 from werkzeug.routing import BaseConverter
 
-from gateway.auth import Principal, principal_from_token
+from gateway.auth import Principal, caller
 from gateway.context import Context
 from gateway.errors import BadRequest
-from gateway.schemas import field_errors
-from services.kernel.access import Role
+from gateway.schemas import USERNAME, field_errors
+from services.kernel.access import CLIENT, Platform, Role
 from services.kernel.errors import Refused
 
 View = Callable[..., ResponseReturnValue]
@@ -45,17 +45,26 @@ class Sm3Converter(BaseConverter):
     regex = "[0-9a-f]{64}"
 
 
+class UsernameConverter(BaseConverter):
+    """A user name as users are named: anything else names no user (404)."""
+
+    regex = USERNAME
+
+
 @dataclass(frozen=True)
 class Route:
-    """`path` in Flask's syntax. `roles`: who may call it; empty: any signed-in user; None: no
-    token needed. `answers`: the route's own answers by status; `refusals`: the statuses it
-    may answer with the common error body, including those `bind` answers itself."""
+    """`path` in Flask's syntax. `roles`: which users may call it; empty: any signed-in user;
+    None: no token needed. `clients`: the platforms whose machine clients (API keys) may call
+    it; no other client may. `answers`: the route's own answers by status; `refusals`: the
+    statuses it may answer with the common error body, including those `bind` answers
+    itself."""
 
     method: str
     path: str
     summary: str
     view: View
     roles: tuple[Role, ...] | None
+    clients: tuple[Platform, ...]
     params: type[BaseModel] | None
     query: type[BaseModel] | None
     body: type[BaseModel] | None
@@ -82,6 +91,7 @@ class Routes(list[Route]):
         summary: str,
         *,
         roles: tuple[Role, ...] | None = (),
+        clients: tuple[Platform, ...] = (),
         params: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         body: type[BaseModel] | None = None,
@@ -90,17 +100,17 @@ class Routes(list[Route]):
         refusals: tuple[int, ...] = (),
     ) -> Callable[[V], V]:
         """Declares the decorated view. `refusals` need not list what `bind` refuses itself: 400
-        for a bad query, body or upload, 401 without a token, 403 for a role. A path model that
-        can refuse a value the path's converter lets through lists its 400 (a year out of
-        range); one that cannot (a UUID) documents no 400 that never comes."""
+        for a bad query, body or upload, 401 without a token, 403 for a role or a machine
+        client the route does not accept. A path model that can refuse a value the path's
+        converter lets through lists its 400 (a year out of range); one that cannot (a UUID)
+        documents no 400 that never comes."""
         named = set(PATH_PARAMETER.findall(path))
         if named != set(params.model_fields if params else ()):
             raise ValueError(f"{method} {path}: the path model must name {sorted(named)}")
         refused = {
             *refusals,
             *((400,) if query or body or upload else ()),
-            *((401,) if roles is not None else ()),
-            *((403,) if roles else ()),
+            *((401, 403) if roles is not None else ()),
         }
 
         def declare(view: V) -> V:
@@ -111,6 +121,7 @@ class Routes(list[Route]):
                     summary=summary,
                     view=view,
                     roles=roles,
+                    clients=clients,
                     params=params,
                     query=query,
                     body=body,
@@ -126,6 +137,7 @@ class Routes(list[Route]):
 
 def bind(app: Flask, ctx: Context, routes: list[Route]) -> None:
     app.url_map.converters["sm3"] = Sm3Converter
+    app.url_map.converters["username"] = UsernameConverter
     for route in routes:
         app.add_url_rule(route.path, route.name, _handler(ctx, route), methods=[route.method])
 
@@ -133,7 +145,7 @@ def bind(app: Flask, ctx: Context, routes: list[Route]) -> None:
 def _handler(ctx: Context, route: Route) -> View:
     def handle(**path: Any) -> ResponseReturnValue:
         if route.roles is not None:
-            g.principal = _principal(ctx.settings.jwt_secret, route.roles)
+            g.principal = _principal(ctx, route)
         given: dict[str, Any] = dict(_parse(route.params, path)) if route.params else {}
         if route.query:
             given["query"] = _parse(route.query, request.args.to_dict())
@@ -151,13 +163,17 @@ def _handler(ctx: Context, route: Route) -> View:
     return handle
 
 
-def _principal(secret: str, roles: tuple[Role, ...]) -> Principal:
+def _principal(ctx: Context, route: Route) -> Principal:
     header = request.headers.get("Authorization", "")
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    principal = principal_from_token(secret, token) if token else None
+    principal = caller(ctx.tokens, ctx.sessions, token, request.headers.get("X-API-Key", ""))
     if principal is None:
         raise Refused("unauthorized", "未登录或登录已过期", "missing or invalid token", 401)
-    if roles and principal.role not in roles:
+    if principal.role == CLIENT:
+        allowed = principal.platform in route.clients
+    else:
+        allowed = not route.roles or principal.role in route.roles
+    if not allowed:
         raise Refused("forbidden", "无权执行此操作", "not allowed for this role", 403)
     return principal
 

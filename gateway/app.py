@@ -15,6 +15,7 @@ from flask import Flask, Response, g, request
 
 from gateway import errors
 from gateway.api import bind
+from gateway.auth import SessionSource
 from gateway.context import Context
 from gateway.openapi import openapi_document
 from gateway.routes import served
@@ -24,7 +25,9 @@ from services.kernel.config import Settings
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> Flask:
+def create_app(settings: Settings | None = None, sessions: SessionSource | None = None) -> Flask:
+    """Refuses to make the app without a JWT_SECRET of its own (`gateway.auth.MissingSecret`).
+    `sessions`: where tokens' sessions are checked (the users' table, unless given)."""
     settings = settings or Settings.from_env()
     logs.configure("gateway")
     routes = served(settings.manual_clock)
@@ -34,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.before_request(_begin)
     app.after_request(_finish)
     errors.register(app)
-    bind(app, Context.build(settings, openapi_document(routes)), routes)
+    bind(app, Context.build(settings, openapi_document(routes), sessions), routes)
     return app
 
 

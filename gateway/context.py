@@ -1,38 +1,52 @@
 """What the views need: the settings, the services (RPC), the read model, the evidence store,
-who is calling, and a way to answer a write only once reads show it."""
+who is calling (users, sessions, tokens, the login), and a way to answer a write only once
+reads show it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 from flask import g
 
-from gateway.auth import Principal
+from gateway.accounts import Accounts
+from gateway.auth import Passwords, Principal, Sessions, SessionSource, Tokens, signing_secret
 from gateway.evidence import EvidenceStore, evidence_store
+from gateway.login import Login
 from gateway.rpc import Services
 from gateway.uploads import Uploads
 from services.kernel import access, logs
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import NotFound
+from services.kernel.store import store_env
 from services.reporting.queries import ReadModel
 
 
 @dataclass(frozen=True)
 class Context:
     settings: Settings
-    conninfo: str  # the gateway's own tables (users) and the manual clock
+    conninfo: str  # the gateway's own tables (users, the login record) and the manual clock
     services: Services
     reads: ReadModel
     files: EvidenceStore
     uploads: Uploads
     document: dict[str, Any]  # the OpenAPI document of the routes served
+    tokens: Tokens
+    sessions: SessionSource
+    passwords: Passwords
+    login: Login
 
     @classmethod
-    def build(cls, settings: Settings, document: dict[str, Any]) -> Context:
-        """Touches no server: connections are opened on first use, in the serving process."""
+    def build(
+        cls, settings: Settings, document: dict[str, Any], sessions: SessionSource | None = None
+    ) -> Context:
+        """Touches no server: connections are opened on first use, in the serving process.
+        Refuses to build without a signing key (`gateway.auth.signing_secret`)."""
+        secret = signing_secret(settings)
         conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
+        passwords = Passwords(settings.login_hash_concurrency)
         return cls(
             settings=settings,
             conninfo=conninfo,
@@ -41,7 +55,21 @@ class Context:
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
             uploads=Uploads(conninfo),
             document=document,
+            tokens=Tokens(secret),
+            sessions=sessions or Sessions(conninfo, settings.session_check_seconds),
+            passwords=passwords,
+            login=Login(
+                conninfo,
+                passwords,
+                settings.trusted_proxies,
+                settings.login_address_failures,
+            ),
         )
+
+    @cached_property
+    def accounts(self) -> Accounts:
+        """The gateway's event store; its pool connects when first made."""
+        return Accounts(store_env(self.settings.database_url, "gateway", 2, cache_size=0))
 
     def seen_by(self) -> str | None:
         """The unit whose items alone the caller may see (a handler's); None: every item."""

@@ -18,19 +18,21 @@ from pydantic.json_schema import models_json_schema
 from gateway.answers import Error, InvalidRequest
 from gateway.api import Answer, Route
 from gateway.schemas import DETAILS, NoDetails
-from services.kernel.access import ROLE_LABELS
+from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS
 from services.kernel.vocabulary import SOURCES
 
 REF = "#/components/schemas/{model}"
 REFUSALS = {
     400: "请求参数有误：`fields` 逐一列出出错的字段",
-    401: "未登录、登录已过期或用户名密码错误",
-    403: "本角色或本单位无权执行此操作",
-    404: "事项、文件或地址不存在",
-    409: "事项当前状态不允许此操作，或刚被他人修改",
+    401: "未登录、登录已过期或已被注销，或用户名密码错误",
+    403: "本角色、本单位或本对接平台无权执行此操作",
+    404: "事项、文件、用户或地址不存在",
+    409: "当前状态不允许此操作（如事项的状态、用户已停用），或刚被他人修改",
     413: "文件超过 20 MB",
     415: "文件类型不被接受",
     422: "违反办理规则：单位不存在、日期早于今天或非工作日等",
+    423: "连续 5 次密码错误，该用户名暂时锁定：`until` 为解锁时间",
+    429: "本地址登录失败次数过多：`until` 之后再试（另见 Retry-After）",
     503: "服务暂不可用，请稍后重试",
 }
 UPLOAD = {
@@ -68,7 +70,13 @@ def openapi_document(routes: list[Route]) -> dict[str, Any]:
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": "`POST /api/v1/auth/token` 取得的令牌",
-                }
+                },
+                "apiKey": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-API-Key",
+                    "description": "对接平台的密钥（系统管理员签发），只能调用接受该平台的接口",
+                },
             },
         },
         "security": [{"bearer": []}],
@@ -80,6 +88,8 @@ def _operation(route: Route) -> dict[str, Any]:
         who = "无需登录"
     else:
         who = "、".join(f"{ROLE_LABELS[r]}（{r}）" for r in route.roles) or "任何登录用户"
+        if route.clients:
+            who += "；对接平台：" + "、".join(PLATFORM_LABELS[p] for p in route.clients)
     responses = {
         str(status): {
             "description": "成功" if status < 400 else REFUSALS[status],
@@ -103,6 +113,8 @@ def _operation(route: Route) -> dict[str, Any]:
     }
     if route.roles is None:
         operation["security"] = []
+    elif route.clients:
+        operation["security"] = [{"bearer": []}, {"apiKey": []}]
     parameters = _parameters(route.params, "path") + _parameters(route.query, "query")
     if parameters:
         operation["parameters"] = parameters

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.kernel.access import Platform, Role
 from services.kernel.vocabulary import (
     Complexity,
     Penalty,
@@ -33,6 +34,12 @@ from services.kernel.vocabulary import (
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 UnitCode = Annotated[str, Field(min_length=1, max_length=40)]
+USERNAME = r"[a-z0-9][a-z0-9._-]{0,62}"
+Username = Annotated[
+    str, Field(pattern=f"^{USERNAME}$", description="小写字母、数字、点、下划线或连字符")
+]
+Reason = Annotated[str, Field(min_length=1, max_length=500)]
+NewPassword = Annotated[str, Field(min_length=8, max_length=200)]
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 
 
@@ -123,6 +130,14 @@ FIELD_LABELS = {
     "value": "数值",
     "period": "报告期",
     "group": "分组",
+    "display_name": "姓名",
+    "role": "角色",
+    "name": "名称",
+    "platform": "对接平台",
+    "refresh_token": "刷新令牌",
+    "user": "用户名",
+    "since": "起始日期",
+    "until": "截止日期",
 }
 
 _MESSAGES = {
@@ -167,6 +182,56 @@ class Strict(BaseModel):
 class TokenRequest(Strict):
     username: ShortText
     password: Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class RefreshRequest(Strict):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class NewUser(Strict):
+    username: Username
+    display_name: ShortText
+    role: Role
+    unit: UnitCode | None = Field(None, description="承办单位联络员必填，其他角色不填")
+    password: NewPassword
+    reason: Reason
+
+
+class WithReason(Strict):
+    reason: Reason
+
+
+class PasswordReset(Strict):
+    password: NewPassword
+    reason: Reason
+
+
+class RoleChange(Strict):
+    role: Role
+    unit: UnitCode | None = Field(None, description="承办单位联络员必填，其他角色不填")
+    reason: Reason
+
+
+class NewApiKey(Strict):
+    name: ShortText
+    platform: Platform
+    reason: Reason
+
+
+class UserPath(Strict):
+    username: Username
+
+
+class ApiKeyPath(Strict):
+    key_id: UUID
+
+
+class LoginQuery(Strict):
+    user: ShortText | None = None
+    since: OfficeDate | None = None
+    until: OfficeDate | None = None
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
 
 
 class InstructionDetails(Strict):

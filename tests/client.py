@@ -13,6 +13,7 @@ class Client:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url
         self.session = requests.Session()
+        self.refresh_token: str | None = None
 
     def login(self, username: str, password: str) -> Client:
         response = self.session.post(
@@ -21,11 +22,31 @@ class Client:
             timeout=10,
         )
         response.raise_for_status()
-        self.session.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+        self._signed_in(response.json())
         return self
 
+    def _signed_in(self, tokens: dict[str, Any]) -> None:
+        self.session.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        self.refresh_token = tokens["refresh_token"]
+
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
+        """As the console does: an access token lasts 30 minutes, so on a 401 it is refreshed
+        once (while the session lasts) and the request sent again."""
+        response = self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
+        if response.status_code == 401 and self.refresh_token and self.refresh():
+            response = self.session.request(method, f"{self.base_url}{path}", timeout=30, **kwargs)
+        return response
+
+    def refresh(self) -> bool:
+        response = self.session.post(
+            f"{self.base_url}/api/v1/auth/refresh",
+            json={"refresh_token": self.refresh_token},
+            timeout=10,
+        )
+        if response.status_code != 200:
+            return False
+        self._signed_in(response.json())
+        return True
 
     def post(self, path: str, json: Any = None) -> requests.Response:
         return self.request("POST", path, json=json)

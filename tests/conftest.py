@@ -26,6 +26,10 @@ def run_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         READ_WAIT_SECONDS="10",
         EVIDENCE_DIR=str(tmp_path_factory.mktemp("evidence")),
         LOG_LEVEL="INFO",
+        # tests name the client's address (X-Forwarded-For); the fuzzer's wrong logins must
+        # not throttle the other tests' (tests/integration/test_identity.py sets a low limit)
+        TRUSTED_PROXIES="127.0.0.1",
+        LOGIN_ADDRESS_FAILURES="1000",
     ) as env:
         yield env
 

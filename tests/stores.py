@@ -18,7 +18,8 @@ class Stores:
     and the bus, where a message a service cannot process is parked as a dead letter."""
 
     QUERY = """
-        SELECT (SELECT count(*) FROM intake.intake_events),
+        SELECT (SELECT count(*) FROM gateway.gateway_events),
+               (SELECT count(*) FROM intake.intake_events),
                (SELECT count(*) FROM assignment.assignment_events),
                (SELECT count(*) FROM deadline.deadline_events),
                (SELECT count(*) FROM reporting.items),

@@ -1,7 +1,10 @@
-"""Who may do what to an item: the one table, read by the gateway (which role may call the
-route) and by the item itself (which unit a handler must belong to).
+"""Who may do what: the roles and machine clients, and the one table of item commands, read
+by the gateway (which role may call the route) and by the item itself (which unit a handler
+must belong to).
 
-The office (`supervisor`) may act in a unit's place; a handler acts only for its own unit.
+The office (`supervisor`) may act in a unit's place; a handler acts only for its own unit; an
+administrator (`admin`) manages users and API keys. A machine client (role `client`) signs
+in with an API key of one platform and may call only the routes that accept that platform.
 """
 
 from __future__ import annotations
@@ -9,15 +12,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["supervisor", "leader", "auditor", "handler"]
+Role = Literal["supervisor", "leader", "auditor", "handler", "admin"]
 ROLE_LABELS: dict[str, str] = {
     "supervisor": "督查室",
     "leader": "县政府领导",
     "auditor": "监察部门",
     "handler": "承办单位联络员",
+    "admin": "系统管理员",
 }
 OFFICE: tuple[Role, ...] = ("supervisor",)
 UNIT_OR_OFFICE: tuple[Role, ...] = ("handler", "supervisor")
+ADMIN: tuple[Role, ...] = ("admin",)
+# who reads the login record
+AUDIT: tuple[Role, ...] = ("auditor", "admin")
+
+# The role of a principal signed in with an API key; never a user's role.
+CLIENT = "client"
+Platform = Literal["hotline", "netizen", "petition", "upper_inspection"]
+PLATFORM_LABELS: dict[str, str] = {
+    "hotline": "12345 政务服务便民热线平台",
+    "netizen": "“互联网+督查”平台和领导留言板",
+    "petition": "信访信息系统",
+    "upper_inspection": "上级督查平台",
+}
 
 
 @dataclass(frozen=True)

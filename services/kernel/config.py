@@ -27,6 +27,10 @@ class Settings:
     metrics_refresh_seconds: float
     evidence_dir: Path
     evidence_store: str
+    session_check_seconds: float
+    trusted_proxies: tuple[str, ...]
+    login_address_failures: int
+    login_hash_concurrency: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,7 +47,7 @@ class Settings:
             gateway_port=int(e.get("GATEWAY_PORT", "8000")),
             demo_password=e.get("DEMO_PASSWORD", "demo"),
             clock=e.get("CLOCK", "system"),
-            jwt_secret=e.get("JWT_SECRET", "change-me-in-production"),
+            jwt_secret=e.get("JWT_SECRET", ""),
             delivery_limit=int(e.get("BUS_DELIVERY_LIMIT", "10")),
             retry_backoff_seconds=float(e.get("BUS_RETRY_BACKOFF_SECONDS", "0.1")),
             relay_interval_seconds=float(e.get("RELAY_INTERVAL_SECONDS", "0.05")),
@@ -54,6 +58,12 @@ class Settings:
             metrics_refresh_seconds=float(e.get("METRICS_REFRESH_SECONDS", "15")),
             evidence_dir=Path(e.get("EVIDENCE_DIR", "var/evidence")),
             evidence_store=e.get("EVIDENCE_STORE", "local"),
+            session_check_seconds=float(e.get("SESSION_CHECK_SECONDS", "2")),
+            trusted_proxies=tuple(
+                p.strip() for p in e.get("TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            login_address_failures=int(e.get("LOGIN_ADDRESS_FAILURES", "30")),
+            login_hash_concurrency=int(e.get("LOGIN_HASH_CONCURRENCY", "2")),
         )
 
     @property

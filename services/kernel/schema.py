@@ -6,13 +6,18 @@ UPDATE, DELETE or TRUNCATE them; a trigger refuses those even to the owner.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import psycopg
+from eventsourcing.persistence import Mapper
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresDatastore
 from psycopg import sql
+from psycopg.rows import dict_row
 
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.migrations import HISTORY, KERNEL, Migration, app_role
-from services.kernel.store import ChainedRecorder
+from services.kernel.store import ChainedRecorder, transcoder
 
 
 def create_schema(conn: psycopg.Connection, settings: Settings, schema: str) -> None:
@@ -99,6 +104,17 @@ def event_store(conn: psycopg.Connection, settings: Settings, schema: str) -> No
         sql.SQL("GRANT SELECT, INSERT, UPDATE ON {}.outbox_position TO {}").format(s, role)
     )
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, role))
+
+
+def append_events(conn: psycopg.Connection, schema: str, events: Sequence[Any]) -> None:
+    """Domain events a migration step records (what was kept before the event store existed,
+    carried over), chained like every other, in the step's transaction."""
+    if not events:
+        return
+    mapper = Mapper(transcoder=transcoder())
+    recorder = ChainedRecorder(_Offline(schema), events_table_name=f"{schema}_events")
+    with conn.cursor(row_factory=dict_row) as curs:
+        recorder._insert_stored_events(curs, [mapper.to_stored_event(e) for e in events])
 
 
 def snapshot_store(conn: psycopg.Connection, settings: Settings, schema: str, table: str) -> None:

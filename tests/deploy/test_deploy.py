@@ -139,3 +139,21 @@ def test_dashboards_and_alerts_name_only_metrics_that_exist():
     for expr in expressions:
         for name in re.findall(r"\b(supervision_[a-z_]+|up)\b", expr):
             assert name in known, (name, expr)
+
+
+def test_no_signing_key_is_committed_the_operator_provides_it():
+    docs = kustomize("base")
+    for secret in (d for d in docs if d["kind"] == "Secret"):
+        assert "JWT_SECRET" not in secret.get("stringData", {}), secret["metadata"]["name"]
+    gateway = next(
+        d for d in docs if d["kind"] == "Deployment" and d["metadata"]["name"] == "gateway"
+    )
+    env = {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["JWT_SECRET"]["valueFrom"]["secretKeyRef"] == {
+        "name": "supervision-jwt",
+        "key": "JWT_SECRET",
+    }
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    assert services["gateway"]["environment"]["JWT_SECRET"].startswith("${JWT_SECRET:?")
+    holders = [n for n, s in services.items() if "JWT_SECRET" in s.get("environment", {})]
+    assert holders == ["gateway"]

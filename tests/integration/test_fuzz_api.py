@@ -1,7 +1,7 @@
 """Fuzzing the live gateway from its own OpenAPI document (schemathesis).
 
-Runs over every operation of `GET /api/v1/openapi.json`, as the office and again as a unit's
-handler (on the operations a handler may call):
+Runs over every operation of `GET /api/v1/openapi.json`, as the office, again as a unit's
+handler and as the administrator (on the operations each may call):
 
 - invalid requests only (schemathesis' negative generation: missing and extra fields, wrong
   types, out-of-range values): each must be refused with a documented 4xx, never a 5xx, and a
@@ -44,8 +44,9 @@ from tests.stores import Stores
 pytestmark = pytest.mark.integration
 
 OPENAPI = "/api/v1/openapi.json"
-# Moves every service's clock for the rest of the session; the tests that need it set it.
-TEST_ONLY = "/api/v1/_test/clock"
+# Moves every service's clock for the rest of the session; the tests that need it set it. And
+# signing out ends every session of the user whose token the fuzzer sends.
+TEST_ONLY = ["/api/v1/_test/clock", "/api/v1/auth/logout"]
 # A valid call changes the policy or the calendar every later test's due dates are counted
 # with, so only their refusals are fuzzed.
 POLICY_CHANGES = ["/api/v1/admin/time-limits", "/api/v1/admin/calendar/{year}"]
@@ -58,9 +59,14 @@ UUID_PATH = re.compile(r"(?i)[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}")
 # What may answer a request that fits the document: done, or a rule of the plan (no such item
 # or file, the item's state, a date or unit the office may not set). Not 400, 401 or 403.
 ACCEPTED = {200, 201, 404, 409, 422}
-# ... and, for some routes, a rule of their own: a wrong name or password; a file whose bytes
-# are no accepted type, or too many
-RULE_REFUSALS = {"/api/v1/auth/token": {401}, "/api/v1/files": {413, 415}}
+# ... and, for some routes, a rule of their own: a wrong name or password, or too many (a name
+# locked, an address throttled); a refresh token of no session; a file whose bytes are no
+# accepted type, or too many
+RULE_REFUSALS = {
+    "/api/v1/auth/token": {401, 423, 429},
+    "/api/v1/auth/refresh": {401},
+    "/api/v1/files": {413, 415},
+}
 
 CHECKS = [
     not_a_server_error,
@@ -102,10 +108,13 @@ def may_not_call(role: str) -> list[str]:
     ]
 
 
+# the administrator's own operations (what any signed-in user may call is fuzzed above)
+ADMIN_ONLY = r"^/api/v1/admin/(users|api-keys|logins)"
+
 invalid = fuzzed("negative", max_examples=20).exclude(path=TEST_ONLY)
 valid = (
     fuzzed("positive", max_examples=20)
-    .exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+    .exclude(path=[*TEST_ONLY, *POLICY_CHANGES])
     .exclude(name=may_not_call("supervisor"))
 )
 invalid_as_handler = (
@@ -115,9 +124,11 @@ invalid_as_handler = (
 )
 valid_as_handler = (
     fuzzed("positive", max_examples=10)
-    .exclude(path=[TEST_ONLY, *POLICY_CHANGES])
+    .exclude(path=[*TEST_ONLY, *POLICY_CHANGES])
     .exclude(name=may_not_call("handler"))
 )
+invalid_as_admin = fuzzed("negative", max_examples=10).include(path_regex=ADMIN_ONLY)
+valid_as_admin = fuzzed("positive", max_examples=10).include(path_regex=ADMIN_ONLY)
 
 
 @pytest.fixture(scope="module")
@@ -142,15 +153,26 @@ def dead_before(stores: Stores) -> dict[str, int]:
     return stores.dead_letters()
 
 
-@pytest.fixture(scope="module")
-def auth(supervisor: Client) -> dict[str, str]:
-    return {"Authorization": str(supervisor.session.headers["Authorization"])}
+def signed_in(stack: Stack, username: str) -> dict[str, str]:
+    """A token of this module's own (an access token lasts 30 minutes)."""
+    client = Client(stack.gateway_url).login(username, stack.settings.demo_password)
+    return {"Authorization": str(client.session.headers["Authorization"])}
 
 
 @pytest.fixture(scope="module")
-def handler_auth(handler_factory) -> dict[str, str]:
+def auth(stack: Stack) -> dict[str, str]:
+    return signed_in(stack, "supervisor")
+
+
+@pytest.fixture(scope="module")
+def handler_auth(stack: Stack) -> dict[str, str]:
     """The lead unit's handler of the fuzzed item."""
-    return {"Authorization": str(handler_factory("water").session.headers["Authorization"])}
+    return signed_in(stack, "handler-water")
+
+
+@pytest.fixture(scope="module")
+def admin_auth(stack: Stack) -> dict[str, str]:
+    return signed_in(stack, "admin")
 
 
 def test_the_document_is_served_without_a_token(stack: Stack):
@@ -249,6 +271,25 @@ def test_valid_requests_from_a_handler_are_accepted_or_refused_by_a_rule(
     case: schemathesis.Case, stack: Stack, handler_auth: dict[str, str], item_id: str
 ):
     accepted(case, stack, handler_auth, item_id)
+
+
+@invalid_as_admin.parametrize()
+def test_invalid_requests_from_the_administrator_are_refused_and_change_nothing(
+    case: schemathesis.Case,
+    stack: Stack,
+    admin_auth: dict[str, str],
+    item_id: str,
+    stores: Stores,
+    dead_before: dict[str, int],
+):
+    refused_and_unchanged(case, stack, admin_auth, item_id, stores)
+
+
+@valid_as_admin.parametrize()
+def test_valid_requests_from_the_administrator_are_accepted_or_refused_by_a_rule(
+    case: schemathesis.Case, stack: Stack, admin_auth: dict[str, str], item_id: str
+):
+    accepted(case, stack, admin_auth, item_id)
 
 
 def test_nothing_the_fuzzer_sent_was_parked_as_poison(stores: Stores, dead_before: dict[str, int]):

@@ -23,12 +23,14 @@ def closed_item(supervisor: Client) -> dict:
     return item
 
 
-# Every append-only table: each service's events and processed messages, and assignment's
-# snapshots of the notice register.
+# Every append-only table: each service's and the gateway's events and processed messages,
+# assignment's snapshots of the notice register, and the gateway's login record.
+STORES = ("intake", "assignment", "deadline", "reporting", "gateway")
 GUARDED = {
-    *((s, f"{s}_events") for s in ("intake", "assignment", "deadline", "reporting")),
-    *((s, "processed_messages") for s in ("intake", "assignment", "deadline", "reporting")),
+    *((s, f"{s}_events") for s in STORES),
+    *((s, "processed_messages") for s in STORES),
     ("assignment", "assignment_snapshots"),
+    ("gateway", "logins"),
 }
 PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
 
@@ -71,7 +73,8 @@ def test_every_guarded_table_refuses_update_delete_and_truncate_even_to_its_owne
             with conn.transaction(force_rollback=True):
                 columns = conn.execute(
                     "SELECT column_name, data_type FROM information_schema.columns"
-                    " WHERE table_schema = %s AND table_name = %s AND column_default IS NULL",
+                    " WHERE table_schema = %s AND table_name = %s AND column_default IS NULL"
+                    " AND is_identity = 'NO'",
                     (schema, table),
                 ).fetchall()
                 values = [SAMPLE[data_type] for _, data_type in columns]

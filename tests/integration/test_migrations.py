@@ -3,6 +3,7 @@ single-list migrations of commit 441924d upgraded in place (tests/fixtures/schem
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,8 +16,10 @@ from psycopg import sql
 
 from deploy.migrate import MIGRATIONS
 from deploy.stack import isolated_env
+from gateway.users import user_id
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.migrations import Migration, MigrationRefused, migrate, pending
+from services.kernel.verify import verify_all
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_441924d.sql"
 
@@ -143,3 +146,38 @@ def test_a_partly_applied_single_list_is_refused_and_left_as_it_was(
                 " to_regclass('public.applied_migrations') IS NOT NULL"
             ).fetchone()
         assert tables == (True, False)
+
+
+def test_the_users_of_a_database_made_by_the_single_list_become_events(
+    new: tuple[dict[str, str], list[Migration]],
+):
+    env, _ = new
+    with made_by_441924d(env) as old:
+        conninfo = DatabaseAddress.parse(old.database_admin_url).conninfo()
+        with psycopg.connect(conninfo) as conn:
+            conn.execute(
+                "INSERT INTO gateway.users VALUES ('handler-water', '县水务局联络员', 'handler',"
+                " 'water', '$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2g')"
+            )
+
+        migrate(old, MIGRATIONS)
+
+        with psycopg.connect(conninfo) as conn:
+            events = conn.execute(
+                "SELECT originator_id, originator_version, topic, state FROM gateway.gateway_events"
+            ).fetchall()
+            row = conn.execute(
+                "SELECT role, unit_code, disabled, session_epoch FROM gateway.users"
+            ).fetchall()
+            assert verify_all(conn)["gateway"] == []
+    [(stream, version, topic, state)] = events
+    assert (stream, version, topic) == (
+        user_id("handler-water"),
+        1,
+        "gateway.users:UserAccount.Created",
+    )
+    created = json.loads(state)
+    assert created["actor"]["user"] == "system:migration"
+    assert created["unit"] == "water"
+    assert created["password_hash"].startswith("$argon2id$v=19$m=65536")
+    assert row == [("handler", "water", False, 0)]

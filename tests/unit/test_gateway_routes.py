@@ -12,34 +12,58 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from gateway.api import Routes
+from gateway import errors
+from gateway.answers import Health
+from gateway.api import Routes, bind
 from gateway.app import create_app
-from gateway.auth import Principal, issue_token
+from gateway.auth import Principal, Tokens
+from gateway.context import Context
+from gateway.openapi import openapi_document
 from gateway.routes import items, served
 from gateway.schemas import YearPath
-from services.kernel.access import ROLE_LABELS
+from services.kernel.access import ADMIN, CLIENT, PLATFORM_LABELS, ROLE_LABELS
 from services.kernel.config import Settings
 
 SECRET = "a-secret-of-the-unit-tests-32-bytes-long"
 SAMPLES = {
     "item_id": "7f3c1a52-9a0e-4d6b-8f55-2f0d3c9b1e11",
+    "key_id": "0b5e7d3c-1f2a-4c6d-9e8f-7a6b5c4d3e2f",
     "year": "2026",
     "sha": "ab" * 32,
     "code": "water",
+    "username": "handler-water",
 }
+KEY = {"X-API-Key": "hotline"}  # a machine client of the 12345 hotline (EverySession)
+
+
+class EverySession:
+    """Every user's session is at epoch 0; a key is a client of the platform it names."""
+
+    def current(self, user: str, epoch: int, issued_at: int) -> bool:
+        return epoch == 0
+
+    def client(self, key: str) -> Principal | None:
+        return Principal(f"{key}-platform", CLIENT, None, key) if key in PLATFORM_LABELS else None
+
+    def forget(self) -> None:
+        pass
+
+
+def settings(clock: str) -> Settings:
+    # AMQP on a closed port: a request that reached a service would fail, not pass
+    env = {"CLOCK": clock, "JWT_SECRET": SECRET, "AMQP_URI": "amqp://guest:guest@127.0.0.1:1//"}
+    return Settings.from_env(env)
 
 
 def gateway(clock: str) -> tuple[Flask, dict[str, Any]]:
-    # AMQP on a closed port: a request that reached a service would fail, not pass
-    env = {"CLOCK": clock, "JWT_SECRET": SECRET, "AMQP_URI": "amqp://guest:guest@127.0.0.1:1//"}
-    app = create_app(Settings.from_env(env))
+    app = create_app(settings(clock), EverySession())
     document = app.test_client().get("/api/v1/openapi.json").json
     assert document is not None
     return app, document
 
 
 def token(role: str) -> dict[str, str]:
-    bearer = issue_token(SECRET, Principal(f"test-{role}", role, "water"))
+    bearer = Tokens(SECRET).issue(Principal(f"test-{role}", role, "water"), 0)["access_token"]
     return {"Authorization": f"Bearer {bearer}"}
 
 
@@ -124,3 +148,33 @@ def test_a_malformed_file_hash_names_no_file():
 def test_a_path_model_must_name_the_path_s_parameters():
     with pytest.raises(ValueError, match="item_id"):
         Routes().route("GET", "/api/v1/items/<uuid:item_id>", "x", params=YearPath, answers={})
+
+
+def test_no_route_accepts_a_machine_client_yet():
+    app, _ = gateway("manual")
+    client = app.test_client()
+    for route in served(manual_clock=True):
+        if route.roles is not None:
+            answer = client.open(url(route.openapi_path), method=route.method, headers=KEY)
+            assert answer.status_code == 403, route.name
+
+
+def test_a_route_accepts_the_machine_clients_of_the_platforms_it_names_only():
+    routes = Routes()
+
+    @routes.route(
+        "GET", "/api/v1/probe", "接入测试", roles=ADMIN, clients=("hotline",), answers={200: Health}
+    )
+    def probe(ctx: Context) -> dict[str, str]:
+        return {"status": "ok"}
+
+    document = openapi_document(routes)
+    app = Flask(__name__)
+    errors.register(app)
+    bind(app, Context.build(settings("manual"), document, EverySession()), routes)
+    client = app.test_client()
+    assert client.get("/api/v1/probe", headers=KEY).status_code == 200
+    assert client.get("/api/v1/probe", headers={"X-API-Key": "netizen"}).status_code == 403
+    operation = document["paths"]["/api/v1/probe"]["get"]
+    assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
+    assert PLATFORM_LABELS["hotline"] in operation["description"]
