@@ -3,7 +3,8 @@
 A route module makes `routes = Routes()` and declares each plain view function with
 `@routes.route(...)`; `bind` adds them to Flask, `gateway.openapi` describes them. A view is
 called as `view(ctx, <path parameters>, query=..., body=..., upload=...)`, each already checked
-against its declared model, so a view holds only what the request means.
+against its declared model and size limit (`gateway/limits.py`), so a view holds only what the
+request means.
 
 Our own registry rather than flask-openapi3 or spectree: those answer a bad request in their own
 format, while ours must name each field in Chinese (`schemas.field_errors`) and every error is
@@ -12,6 +13,7 @@ our JSON.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,8 +22,10 @@ from typing import Any, TypeVar
 from flask import Flask, g, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
+from gateway import limits
 from gateway.auth import Principal, principal_from_token
 from gateway.context import Context
 from gateway.errors import BadRequest
@@ -36,6 +40,7 @@ M = TypeVar("M", bound=BaseModel)
 Answer = type[BaseModel] | Mapping[str, Any]
 
 PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Sm3Converter(BaseConverter):
@@ -48,8 +53,10 @@ class Sm3Converter(BaseConverter):
 @dataclass(frozen=True)
 class Route:
     """`path` in Flask's syntax. `roles`: who may call it; empty: any signed-in user; None: no
-    token needed. `answers`: the route's own answers by status; `refusals`: the statuses it
-    may answer with the common error body, including those `bind` answers itself."""
+    token needed. `upload`: the largest file (bytes) the multipart field `file` may hold;
+    None: the route takes no upload. `answers`: the route's own answers by status;
+    `refusals`: the statuses it may answer with the common error body, including those `bind`
+    answers itself."""
 
     method: str
     path: str
@@ -59,7 +66,7 @@ class Route:
     params: type[BaseModel] | None
     query: type[BaseModel] | None
     body: type[BaseModel] | None
-    upload: bool
+    upload: int | None
     answers: Mapping[int, Answer]
     refusals: tuple[int, ...]
 
@@ -73,6 +80,16 @@ class Route:
         words = re.findall(r"[a-z0-9]+", self.openapi_path.removeprefix("/api/v1"))
         return "_".join([self.method.lower(), *words])
 
+    @property
+    def request_bytes(self) -> int:
+        """The longest request: an upload with its multipart framing, or a JSON body."""
+        return self.upload + limits.FORM_BYTES if self.upload else limits.JSON_BYTES
+
+    def too_large(self) -> Refused:
+        if self.upload:
+            return limits.too_large("file_too_large", "文件", "file", self.upload)
+        return limits.too_large("request_too_large", "请求体", "request body", limits.JSON_BYTES)
+
 
 class Routes(list[Route]):
     def route(
@@ -85,14 +102,15 @@ class Routes(list[Route]):
         params: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         body: type[BaseModel] | None = None,
-        upload: bool = False,
+        upload: int | None = None,
         answers: Mapping[int, Answer],
         refusals: tuple[int, ...] = (),
     ) -> Callable[[V], V]:
         """Declares the decorated view. `refusals` need not list what `bind` refuses itself: 400
-        for a bad query, body or upload, 401 without a token, 403 for a role. A path model that
-        can refuse a value the path's converter lets through lists its 400 (a year out of
-        range); one that cannot (a UUID) documents no 400 that never comes."""
+        for a bad query, body or upload, 401 without a token, 403 for a role, 413 for a change
+        too large. A path model that can refuse a value the path's converter lets through lists
+        its 400 (a year out of range); one that cannot (a UUID) documents no 400 that never
+        comes."""
         named = set(PATH_PARAMETER.findall(path))
         if named != set(params.model_fields if params else ()):
             raise ValueError(f"{method} {path}: the path model must name {sorted(named)}")
@@ -101,6 +119,7 @@ class Routes(list[Route]):
             *((400,) if query or body or upload else ()),
             *((401,) if roles is not None else ()),
             *((403,) if roles else ()),
+            *((413,) if method in CHANGES else ()),
         }
 
         def declare(view: V) -> V:
@@ -132,23 +151,65 @@ def bind(app: Flask, ctx: Context, routes: list[Route]) -> None:
 
 def _handler(ctx: Context, route: Route) -> View:
     def handle(**path: Any) -> ResponseReturnValue:
-        if route.roles is not None:
-            g.principal = _principal(ctx.settings.jwt_secret, route.roles)
-        given: dict[str, Any] = dict(_parse(route.params, path)) if route.params else {}
-        if route.query:
-            given["query"] = _parse(route.query, request.args.to_dict())
-        if route.body:
-            given["body"] = _parse(route.body, request.get_json(silent=True))
-        if route.upload:
-            upload = request.files.get("file")
-            if upload is None:
-                raise BadRequest(
-                    [{"field": "file", "message": "文件：必填（multipart 字段 file）"}]
-                )
-            given["upload"] = upload
-        return route.view(ctx, **given)
+        # werkzeug refuses a longer Content-Length before reading, a longer chunked body while
+        # reading; a route that reads no body refuses one all the same
+        request.max_content_length = route.request_bytes
+        try:
+            if (request.content_length or 0) > route.request_bytes:
+                raise RequestEntityTooLarge()
+            return _handled(ctx, route, path)
+        except RequestEntityTooLarge:
+            raise route.too_large() from None
 
     return handle
+
+
+def _handled(ctx: Context, route: Route, path: dict[str, Any]) -> ResponseReturnValue:
+    if route.roles is not None:
+        g.principal = _principal(ctx.settings.jwt_secret, route.roles)
+    given: dict[str, Any] = dict(_parse(route.params, path)) if route.params else {}
+    if route.query:
+        given["query"] = _parse(route.query, request.args.to_dict())
+    if route.body:
+        given["body"] = _parse(route.body, _json_body())
+    if route.upload:
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
+        given["upload"] = upload
+    return route.view(ctx, **given)
+
+
+def _json_body() -> Any:
+    """The JSON body (None if there is none or it is no JSON); nesting is limited, and checked
+    on the parsed document, since Python's parser fails on a deep one with a RecursionError."""
+    if not request.is_json:
+        return None
+    data = request.get_data()
+    if request.content_length is None and len(data) == request.max_content_length:
+        # werkzeug ends a chunked body at the limit without a word: there may be more
+        raise RequestEntityTooLarge()
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    except RecursionError:
+        raise _too_deep() from None
+    if limits.json_depth(document) > limits.JSON_DEPTH:
+        raise _too_deep()
+    return document
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        [
+            {
+                "field": "body",
+                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限",
+                "message_en": f"JSON nested deeper than {limits.JSON_DEPTH} levels",
+            }
+        ]
+    )
 
 
 def _principal(secret: str, roles: tuple[Role, ...]) -> Principal:

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import g
+from psycopg.conninfo import make_conninfo
 
 from gateway.auth import Principal
 from gateway.evidence import EvidenceStore, evidence_store
@@ -17,6 +18,11 @@ from services.kernel import access, logs
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import NotFound
 from services.reporting.queries import ReadModel
+
+# Every statement of the gateway's own connections: a query or a lock that takes longer is
+# cancelled, and the request answered 503, instead of holding a thread and a connection.
+STATEMENT_TIMEOUT = "10s"
+LOCK_TIMEOUT = "2s"
 
 
 @dataclass(frozen=True)
@@ -32,12 +38,16 @@ class Context:
     @classmethod
     def build(cls, settings: Settings, document: dict[str, Any]) -> Context:
         """Touches no server: connections are opened on first use, in the serving process."""
-        conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
+        conninfo = make_conninfo(
+            DatabaseAddress.parse(settings.database_url).conninfo(),
+            options=f"-c statement_timeout={STATEMENT_TIMEOUT} -c lock_timeout={LOCK_TIMEOUT}",
+        )
+        wait = settings.gateway_pool_wait_seconds
         return cls(
             settings=settings,
             conninfo=conninfo,
             services=Services(settings.amqp_uri),
-            reads=ReadModel(conninfo, settings.read_wait_seconds),
+            reads=ReadModel(conninfo, settings.read_wait_seconds, settings.gateway_pool_size, wait),
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
             uploads=Uploads(conninfo),
             document=document,

@@ -27,6 +27,8 @@ class Settings:
     metrics_refresh_seconds: float
     evidence_dir: Path
     evidence_store: str
+    gateway_pool_size: int
+    gateway_pool_wait_seconds: float
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -54,6 +56,8 @@ class Settings:
             metrics_refresh_seconds=float(e.get("METRICS_REFRESH_SECONDS", "15")),
             evidence_dir=Path(e.get("EVIDENCE_DIR", "var/evidence")),
             evidence_store=e.get("EVIDENCE_STORE", "local"),
+            gateway_pool_size=int(e.get("GATEWAY_POOL_SIZE", "16")),
+            gateway_pool_wait_seconds=float(e.get("GATEWAY_POOL_WAIT_SECONDS", "5")),
         )
 
     @property
