@@ -261,6 +261,18 @@ def test_what_http_itself_refuses_is_json(stack: Stack):
     refusal(long_header, 431, "请求头过大")
 
 
+# --- the test clock ------------------------------------------------------------------------
+
+
+def test_only_the_office_moves_the_test_clock(stack: Stack, handler_factory, supervisor: Client):
+    path = "/api/v1/_test/clock"
+    body = {"now": "2026-11-02T09:00:00+08:00"}
+    anonymous = requests.post(f"{stack.gateway_url}{path}", json=body, timeout=10)
+    refusal(anonymous, 401, "未登录或登录已过期")
+    refusal(handler_factory("water").post(path, body), 403, "无权执行此操作")
+    assert supervisor.set_clock(body["now"])["now"].startswith("2026-11-02T01:00:00")
+
+
 # --- no free database connection ----------------------------------------------------------
 
 
