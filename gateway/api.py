@@ -4,7 +4,8 @@ A route module makes `routes = Routes()` and declares each plain view function w
 `@routes.route(...)`; `bind` adds them to Flask, `gateway.openapi` describes them. A view is
 called as `view(ctx, <path parameters>, query=..., body=..., upload=...)`, each already checked
 against its declared model and size limit (`gateway/limits.py`), so a view holds only what the
-request means.
+request means. A change made by someone signed in takes an `Idempotency-Key`
+(`gateway/idempotency.py`).
 
 Our own registry rather than flask-openapi3 or spectree: those answer a bad request in their own
 format, while ours must name each field in Chinese (`schemas.field_errors`) and every error is
@@ -19,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -29,6 +30,7 @@ from gateway import limits
 from gateway.auth import Principal, principal_from_token
 from gateway.context import Context
 from gateway.errors import BadRequest
+from gateway.idempotency import HEADER as IDEMPOTENCY_KEY
 from gateway.schemas import field_errors
 from services.kernel.access import Role
 from services.kernel.errors import Refused
@@ -41,6 +43,11 @@ Answer = type[BaseModel] | Mapping[str, Any]
 
 PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _keyed(method: str, roles: tuple[Role, ...] | None) -> bool:
+    """A change someone signed in makes: it takes an Idempotency-Key."""
+    return method in CHANGES and roles is not None
 
 
 class Sm3Converter(BaseConverter):
@@ -81,6 +88,10 @@ class Route:
         return "_".join([self.method.lower(), *words])
 
     @property
+    def keyed(self) -> bool:
+        return _keyed(self.method, self.roles)
+
+    @property
     def request_bytes(self) -> int:
         """The longest request: an upload with its multipart framing, or a JSON body."""
         return self.upload + limits.FORM_BYTES if self.upload else limits.JSON_BYTES
@@ -108,9 +119,10 @@ class Routes(list[Route]):
     ) -> Callable[[V], V]:
         """Declares the decorated view. `refusals` need not list what `bind` refuses itself: 400
         for a bad query, body or upload, 401 without a token, 403 for a role, 413 for a change
-        too large. A path model that can refuse a value the path's converter lets through lists
-        its 400 (a year out of range); one that cannot (a UUID) documents no 400 that never
-        comes."""
+        too large, and for an Idempotency-Key 409 (its first request still runs) and 422 (it
+        was used for another request). A path model that can refuse a value the path's
+        converter lets through lists its 400 (a year out of range); one that cannot (a UUID)
+        documents no 400 that never comes."""
         named = set(PATH_PARAMETER.findall(path))
         if named != set(params.model_fields if params else ()):
             raise ValueError(f"{method} {path}: the path model must name {sorted(named)}")
@@ -120,6 +132,7 @@ class Routes(list[Route]):
             *((401,) if roles is not None else ()),
             *((403,) if roles else ()),
             *((413,) if method in CHANGES else ()),
+            *((400, 409, 422) if _keyed(method, roles) else ()),
         }
 
         def declare(view: V) -> V:
@@ -177,7 +190,18 @@ def _handled(ctx: Context, route: Route, path: dict[str, Any]) -> ResponseReturn
         if upload is None:
             raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
         given["upload"] = upload
-    return route.view(ctx, **given)
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None or not route.keyed:
+        return route.view(ctx, **given)
+    return ctx.keys.once(g.principal.user, key, request, lambda: _answered(route, ctx, given))
+
+
+def _answered(route: Route, ctx: Context, given: dict[str, Any]) -> Response:
+    """The view's answer as Flask gives it, a refusal included, to keep for its key."""
+    try:
+        return current_app.make_response(route.view(ctx, **given))
+    except Exception as e:
+        return current_app.make_response(current_app.handle_user_exception(e))
 
 
 def _json_body() -> Any:

@@ -1,5 +1,5 @@
 """What the views need: the settings, the services (RPC), the read model, the evidence store,
-who is calling, and a way to answer a write only once reads show it."""
+the idempotency keys, who is calling, and a way to answer a write only once reads show it."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from psycopg.conninfo import make_conninfo
 
 from gateway.auth import Principal
 from gateway.evidence import EvidenceStore, evidence_store
+from gateway.idempotency import IdempotencyKeys
 from gateway.rpc import Services
 from gateway.uploads import Uploads
 from services.kernel import access, logs
@@ -33,6 +34,7 @@ class Context:
     reads: ReadModel
     files: EvidenceStore
     uploads: Uploads
+    keys: IdempotencyKeys
     document: dict[str, Any]  # the OpenAPI document of the routes served
 
     @classmethod
@@ -50,6 +52,7 @@ class Context:
             reads=ReadModel(conninfo, settings.read_wait_seconds, settings.gateway_pool_size, wait),
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
             uploads=Uploads(conninfo),
+            keys=IdempotencyKeys(conninfo, wait),
             document=document,
         )
 

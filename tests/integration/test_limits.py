@@ -340,3 +340,19 @@ def test_no_free_connection_and_a_lock_that_does_not_come_are_503(
         refusal(response, 503, "服务暂不可用，请稍后重试")
         assert response.headers["Retry-After"] == "5"
     assert requests.get(f"{small_pool_gateway}/api/v1/items", headers=headers).ok
+
+
+def test_a_503_is_not_kept_for_its_idempotency_key(
+    small_pool_gateway: str, supervisor: Client, admin_conninfo: str
+):
+    headers = {**supervisor.session.headers, "Idempotency-Key": unique_ref("key")}
+    body = {"source": "instruction", "title": "重试", "content": "c", "external_ref": unique_ref()}
+    register = f"{small_pool_gateway}/api/v1/items"
+    with HeldReadModel(admin_conninfo):
+        first = requests.post(register, json=body, headers=headers, timeout=30)
+    refusal(first, 503, "服务暂不可用，请稍后重试")
+    again = requests.post(register, json=body, headers=headers, timeout=30)
+    # run again, not answered from the key: the item the first attempt registered, found by
+    # its reference
+    assert again.status_code == 200, again.text
+    assert again.json()["external_ref"] == body["external_ref"]
