@@ -51,7 +51,7 @@ class Context:
             services=Services(settings.amqp_uri),
             reads=ReadModel(conninfo, settings.read_wait_seconds, settings.gateway_pool_size, wait),
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
-            uploads=Uploads(conninfo),
+            uploads=Uploads(conninfo, wait),
             keys=IdempotencyKeys(conninfo, wait),
             document=document,
         )
