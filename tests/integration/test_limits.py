@@ -9,6 +9,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -29,13 +30,17 @@ PROPOSAL_HEADER = ["编号", "类别", "提出人", "标题", "内容"]
 
 
 @pytest.fixture
-def unchanged(admin_conninfo: str, stack: Stack) -> Iterator[None]:
-    """The test's requests leave every store as it was (half-written evidence files included)."""
+def stores(admin_conninfo: str, stack: Stack) -> Iterator[Stores]:
     with psycopg.connect(admin_conninfo, autocommit=True) as conn:
-        stores = Stores(conn, stack.settings.evidence_dir, stack.settings.amqp_uri)
-        before = stores.snapshot()
-        yield
-        assert stores.snapshot() == before
+        yield Stores(conn, stack.settings.evidence_dir, stack.settings.amqp_uri)
+
+
+@pytest.fixture
+def unchanged(stores: Stores) -> Iterator[None]:
+    """The test's requests leave every store as it was (half-written evidence files included)."""
+    before = stores.snapshot()
+    yield
+    assert stores.snapshot() == before
 
 
 def refusal(response: requests.Response, status: int, message: str) -> dict[str, Any]:
@@ -303,56 +308,62 @@ def _answers(url: str) -> bool:
         return False
 
 
-class HeldReadModel:
-    """Holds the read model's table locked, so a reader of it waits holding its connection."""
-
-    def __init__(self, admin_conninfo: str) -> None:
-        self.conn = psycopg.connect(admin_conninfo)
-
-    def __enter__(self) -> HeldReadModel:
-        self.conn.execute("LOCK TABLE reporting.items IN ACCESS EXCLUSIVE MODE")
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.rollback()
-        self.conn.close()
-
-
-def test_no_free_connection_and_a_lock_that_does_not_come_are_503(
-    small_pool_gateway: str, supervisor: Client, admin_conninfo: str
-):
-    headers = dict(supervisor.session.headers)
-    answers: list[requests.Response] = []
+@contextmanager
+def one_connection_held(
+    gateway: str, headers: dict[str, str], stores: Stores, admin_conninfo: str
+) -> Iterator[list[requests.Response]]:
+    """The small-pool gateway's one connection held by a read that waits for the read model's
+    table, locked here; yields the list that read's answer is put in (at the lock timeout).
+    The lock is taken once the services are quiet: none of them waits for it."""
+    stores.settle()
+    waited: list[requests.Response] = []
 
     def read() -> None:
-        answers.append(requests.get(f"{small_pool_gateway}/api/v1/items", headers=headers))
+        waited.append(requests.get(f"{gateway}/api/v1/items", headers=headers, timeout=30))
 
-    with HeldReadModel(admin_conninfo):
+    with psycopg.connect(admin_conninfo) as lock:
+        lock.execute("LOCK TABLE reporting.items IN ACCESS EXCLUSIVE MODE")
         waiting = threading.Thread(target=read)
         waiting.start()
         time.sleep(0.5)  # it has the one connection and waits for the lock
-        started = time.monotonic()
-        read()
-        no_connection = answers.pop()
-        assert time.monotonic() - started < 2
+        yield waited
         waiting.join()
-    for response in (no_connection, answers.pop()):  # the other, at the lock timeout
+        lock.rollback()
+
+
+def test_no_free_connection_and_a_lock_that_does_not_come_are_503(
+    small_pool_gateway: str, supervisor: Client, stores: Stores, admin_conninfo: str
+):
+    headers = dict(supervisor.session.headers)
+    with one_connection_held(small_pool_gateway, headers, stores, admin_conninfo) as waited:
+        started = time.monotonic()
+        no_connection = requests.get(f"{small_pool_gateway}/api/v1/items", headers=headers)
+        assert time.monotonic() - started < 2
+    assert len(waited) == 1
+    for response in (no_connection, *waited):
         refusal(response, 503, "服务暂不可用，请稍后重试")
         assert response.headers["Retry-After"] == "5"
     assert requests.get(f"{small_pool_gateway}/api/v1/items", headers=headers).ok
 
 
 def test_a_503_is_not_kept_for_its_idempotency_key(
-    small_pool_gateway: str, supervisor: Client, admin_conninfo: str
+    small_pool_gateway: str,
+    supervisor: Client,
+    handler_factory,
+    stores: Stores,
+    admin_conninfo: str,
 ):
-    headers = {**supervisor.session.headers, "Idempotency-Key": unique_ref("key")}
-    body = {"source": "instruction", "title": "重试", "content": "c", "external_ref": unique_ref()}
-    register = f"{small_pool_gateway}/api/v1/items"
-    with HeldReadModel(admin_conninfo):
-        first = requests.post(register, json=body, headers=headers, timeout=30)
+    item = supervisor.register(title="重试签收", external_ref=unique_ref())
+    supervisor.assign(item["id"], "water")
+    handler = handler_factory("water")
+    headers = {**handler.session.headers, "Idempotency-Key": unique_ref("key")}
+    acknowledge = f"{small_pool_gateway}/api/v1/items/{item['id']}/acknowledge"
+    with one_connection_held(small_pool_gateway, headers, stores, admin_conninfo):
+        # a handler's command reads the item first, to see that it may: no connection
+        first = requests.post(acknowledge, headers=headers, timeout=30)
     refusal(first, 503, "服务暂不可用，请稍后重试")
-    again = requests.post(register, json=body, headers=headers, timeout=30)
-    # run again, not answered from the key: the item the first attempt registered, found by
-    # its reference
-    assert again.status_code == 200, again.text
-    assert again.json()["external_ref"] == body["external_ref"]
+    again = requests.post(acknowledge, headers=headers, timeout=30)
+    assert again.status_code == 200, again.text  # run, not the 503 answered again
+    assert "Idempotent-Replayed" not in again.headers
+    kept = requests.post(acknowledge, headers=headers, timeout=30)
+    assert (kept.status_code, kept.content) == (200, again.content)
