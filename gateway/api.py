@@ -3,7 +3,9 @@
 A route module makes `routes = Routes()` and declares each plain view function with
 `@routes.route(...)`; `bind` adds them to Flask, `gateway.openapi` describes them. A view is
 called as `view(ctx, <path parameters>, query=..., body=..., upload=...)`, each already checked
-against its declared model, so a view holds only what the request means.
+against its declared model and size limit (`gateway/limits.py`), so a view holds only what the
+request means. A change made by someone signed in takes an `Idempotency-Key`
+(`gateway/idempotency.py`).
 
 Our own registry rather than flask-openapi3 or spectree: those answer a bad request in their own
 format, while ours must name each field in Chinese (`schemas.field_errors`) and every error is
@@ -12,19 +14,23 @@ our JSON.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
+from gateway import limits
 from gateway.auth import Principal, caller
 from gateway.context import Context
 from gateway.errors import BadRequest
+from gateway.idempotency import HEADER as IDEMPOTENCY_KEY
 from gateway.schemas import USERNAME, field_errors
 from services.kernel.access import CLIENT, Platform, Role
 from services.kernel.errors import Refused
@@ -36,6 +42,12 @@ M = TypeVar("M", bound=BaseModel)
 Answer = type[BaseModel] | Mapping[str, Any]
 
 PATH_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _keyed(method: str, roles: tuple[Role, ...] | None) -> bool:
+    """A change someone signed in makes: it takes an Idempotency-Key."""
+    return method in CHANGES and roles is not None
 
 
 class Sm3Converter(BaseConverter):
@@ -55,9 +67,10 @@ class UsernameConverter(BaseConverter):
 class Route:
     """`path` in Flask's syntax. `roles`: which users may call it; empty: any signed-in user;
     None: no token needed. `clients`: the platforms whose machine clients (API keys) may call
-    it; no other client may. `answers`: the route's own answers by status; `refusals`: the
-    statuses it may answer with the common error body, including those `bind` answers
-    itself."""
+    it; no other client may. `upload`: the largest file (bytes) the multipart field `file` may
+    hold; None: the route takes no upload. `answers`: the route's own answers by status;
+    `refusals`: the statuses it may answer with the common error body, including those `bind`
+    answers itself."""
 
     method: str
     path: str
@@ -68,7 +81,7 @@ class Route:
     params: type[BaseModel] | None
     query: type[BaseModel] | None
     body: type[BaseModel] | None
-    upload: bool
+    upload: int | None
     answers: Mapping[int, Answer]
     refusals: tuple[int, ...]
 
@@ -81,6 +94,20 @@ class Route:
         """Unique per method and path: the Flask endpoint and the OpenAPI operationId."""
         words = re.findall(r"[a-z0-9]+", self.openapi_path.removeprefix("/api/v1"))
         return "_".join([self.method.lower(), *words])
+
+    @property
+    def keyed(self) -> bool:
+        return _keyed(self.method, self.roles)
+
+    @property
+    def request_bytes(self) -> int:
+        """The longest request: an upload with its multipart framing, or a JSON body."""
+        return self.upload + limits.FORM_BYTES if self.upload else limits.JSON_BYTES
+
+    def too_large(self) -> Refused:
+        if self.upload:
+            return limits.too_large("file_too_large", "文件", "file", self.upload)
+        return limits.too_large("request_too_large", "请求体", "request body", limits.JSON_BYTES)
 
 
 class Routes(list[Route]):
@@ -95,13 +122,15 @@ class Routes(list[Route]):
         params: type[BaseModel] | None = None,
         query: type[BaseModel] | None = None,
         body: type[BaseModel] | None = None,
-        upload: bool = False,
+        upload: int | None = None,
         answers: Mapping[int, Answer],
         refusals: tuple[int, ...] = (),
     ) -> Callable[[V], V]:
         """Declares the decorated view. `refusals` need not list what `bind` refuses itself: 400
         for a bad query, body or upload, 401 without a token, 403 for a role or a machine
-        client the route does not accept. A path model that can refuse a value the path's
+        client the route does not accept, 413 for a change too large, and for an
+        Idempotency-Key 409 (its first request still runs) and 422 (it was used for another
+        request). A path model that can refuse a value the path's
         converter lets through lists its 400 (a year out of range); one that cannot (a UUID)
         documents no 400 that never comes."""
         named = set(PATH_PARAMETER.findall(path))
@@ -111,6 +140,8 @@ class Routes(list[Route]):
             *refusals,
             *((400,) if query or body or upload else ()),
             *((401, 403) if roles is not None else ()),
+            *((413,) if method in CHANGES else ()),
+            *((400, 409, 422) if _keyed(method, roles) else ()),
         }
 
         def declare(view: V) -> V:
@@ -144,23 +175,76 @@ def bind(app: Flask, ctx: Context, routes: list[Route]) -> None:
 
 def _handler(ctx: Context, route: Route) -> View:
     def handle(**path: Any) -> ResponseReturnValue:
-        if route.roles is not None:
-            g.principal = _principal(ctx, route)
-        given: dict[str, Any] = dict(_parse(route.params, path)) if route.params else {}
-        if route.query:
-            given["query"] = _parse(route.query, request.args.to_dict())
-        if route.body:
-            given["body"] = _parse(route.body, request.get_json(silent=True))
-        if route.upload:
-            upload = request.files.get("file")
-            if upload is None:
-                raise BadRequest(
-                    [{"field": "file", "message": "文件：必填（multipart 字段 file）"}]
-                )
-            given["upload"] = upload
-        return route.view(ctx, **given)
+        # werkzeug refuses a longer Content-Length before reading, a longer chunked body while
+        # reading; a route that reads no body refuses one all the same
+        request.max_content_length = route.request_bytes
+        try:
+            if (request.content_length or 0) > route.request_bytes:
+                raise RequestEntityTooLarge()
+            return _handled(ctx, route, path)
+        except RequestEntityTooLarge:
+            raise route.too_large() from None
 
     return handle
+
+
+def _handled(ctx: Context, route: Route, path: dict[str, Any]) -> ResponseReturnValue:
+    if route.roles is not None:
+        g.principal = _principal(ctx, route)
+    given: dict[str, Any] = dict(_parse(route.params, path)) if route.params else {}
+    if route.query:
+        given["query"] = _parse(route.query, request.args.to_dict())
+    if route.body:
+        given["body"] = _parse(route.body, _json_body())
+    if route.upload:
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
+        given["upload"] = upload
+    key = request.headers.get(IDEMPOTENCY_KEY)
+    if key is None or not route.keyed:
+        return route.view(ctx, **given)
+    return ctx.keys.once(g.principal.user, key, request, lambda: _answered(route, ctx, given))
+
+
+def _answered(route: Route, ctx: Context, given: dict[str, Any]) -> Response:
+    """The view's answer as Flask gives it, a refusal included, to keep for its key."""
+    try:
+        return current_app.make_response(route.view(ctx, **given))
+    except Exception as e:
+        return current_app.make_response(current_app.handle_user_exception(e))
+
+
+def _json_body() -> Any:
+    """The JSON body (None if there is none or it is no JSON); nesting is limited, and checked
+    on the parsed document, since Python's parser fails on a deep one with a RecursionError."""
+    if not request.is_json:
+        return None
+    data = request.get_data()
+    if request.content_length is None and len(data) == request.max_content_length:
+        # werkzeug ends a chunked body at the limit without a word: there may be more
+        raise RequestEntityTooLarge()
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    except RecursionError:
+        raise _too_deep() from None
+    if limits.json_depth(document) > limits.JSON_DEPTH:
+        raise _too_deep()
+    return document
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        [
+            {
+                "field": "body",
+                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限",
+                "message_en": f"JSON nested deeper than {limits.JSON_DEPTH} levels",
+            }
+        ]
+    )
 
 
 def _principal(ctx: Context, route: Route) -> Principal:

@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, sessions: SessionSource | None 
     # no static files: every route is an API route, declared and documented
     app = Flask(__name__, static_folder=None)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # the ceiling for a request no route takes; each route sets its own (gateway/api.py)
+    app.config["MAX_CONTENT_LENGTH"] = max(route.request_bytes for route in routes)
     app.before_request(_begin)
     app.after_request(_finish)
     errors.register(app)

@@ -1,6 +1,6 @@
 """What the views need: the settings, the services (RPC), the read model, the evidence store,
-who is calling (users, sessions, tokens, the login), and a way to answer a write only once
-reads show it."""
+who is calling (users, sessions, tokens, the login), the idempotency keys, and a way to
+answer a write only once reads show it."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 from uuid import UUID
 
 from flask import g
+from psycopg.conninfo import make_conninfo
 
 from gateway.accounts import Accounts
 from gateway.auth import Passwords, Principal, Sessions, SessionSource, Tokens, signing_secret
 from gateway.evidence import EvidenceStore, evidence_store
+from gateway.idempotency import IdempotencyKeys
 from gateway.login import Login
 from gateway.rpc import Services
 from gateway.uploads import Uploads
@@ -22,6 +24,11 @@ from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.errors import NotFound
 from services.kernel.store import store_env
 from services.reporting.queries import ReadModel
+
+# Every statement of the gateway's own connections: a query or a lock that takes longer is
+# cancelled, and the request answered 503, instead of holding a thread and a connection.
+STATEMENT_TIMEOUT = "10s"
+LOCK_TIMEOUT = "2s"
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,7 @@ class Context:
     reads: ReadModel
     files: EvidenceStore
     uploads: Uploads
+    keys: IdempotencyKeys
     document: dict[str, Any]  # the OpenAPI document of the routes served
     tokens: Tokens
     sessions: SessionSource
@@ -45,15 +53,20 @@ class Context:
         """Touches no server: connections are opened on first use, in the serving process.
         Refuses to build without a signing key (`gateway.auth.signing_secret`)."""
         secret = signing_secret(settings)
-        conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
+        conninfo = make_conninfo(
+            DatabaseAddress.parse(settings.database_url).conninfo(),
+            options=f"-c statement_timeout={STATEMENT_TIMEOUT} -c lock_timeout={LOCK_TIMEOUT}",
+        )
         passwords = Passwords(settings.login_hash_concurrency)
+        wait = settings.gateway_pool_wait_seconds
         return cls(
             settings=settings,
             conninfo=conninfo,
             services=Services(settings.amqp_uri),
-            reads=ReadModel(conninfo, settings.read_wait_seconds),
+            reads=ReadModel(conninfo, settings.read_wait_seconds, settings.gateway_pool_size, wait),
             files=evidence_store(settings.evidence_store, settings.evidence_dir),
-            uploads=Uploads(conninfo),
+            uploads=Uploads(conninfo, wait),
+            keys=IdempotencyKeys(conninfo, wait),
             document=document,
             tokens=Tokens(secret),
             sessions=sessions or Sessions(conninfo, settings.session_check_seconds),

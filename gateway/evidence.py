@@ -2,22 +2,32 @@
 
 The hash is the file's name in the store and is recorded in the item's event, so a file that
 changes after upload no longer matches and is refused on download.
+
+No file is ever held in memory whole: an upload's type is told from its first bytes, then it
+streams to a temporary file of the store's, hashed and counted on the way and refused as soon
+as it passes the size limit, and only a complete file is kept under its hash. Reading a file
+back streams it the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Protocol
 
 import filetype
 
+from gateway import limits
 from services.kernel.errors import Refused
-from services.kernel.ledger import sm3
+from services.kernel.ledger import Sm3
 
-MAX_BYTES = 20 * 1024 * 1024
+CHUNK = 64 * 1024
+HEAD = 8192  # the first bytes, which tell a file's type (all that filetype looks at)
 ALLOWED_TYPES = {
     "image/jpeg": "照片",
     "image/png": "照片",
@@ -27,6 +37,14 @@ ALLOWED_TYPES = {
     "application/msword": "Word 文档",
     "application/vnd.ms-excel": "Excel 表格",
 }
+
+
+class Readable(Protocol):
+    """A stream of bytes: an uploaded file, a stored one, an S3 object's body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -45,18 +63,11 @@ class StoredFile:
         }
 
 
-def sniff(data: bytes) -> str:
-    """The file's type from its bytes; refuses anything not on the allowed list."""
-    if len(data) > MAX_BYTES:
-        raise Refused(
-            "file_too_large",
-            f"文件超过 {MAX_BYTES // 1024 // 1024} MB 上限",
-            f"file larger than {MAX_BYTES} bytes",
-            413,
-        )
-    if not data:
+def sniff(head: bytes) -> str:
+    """The file's type from its first bytes; refuses anything not on the allowed list."""
+    if not head:
         raise Refused("empty_file", "文件为空", "empty file")
-    kind = filetype.guess(data)
+    kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime not in ALLOWED_TYPES:
         raise Refused(
@@ -72,34 +83,73 @@ class EvidenceStore(ABC):
     """Files named by content hash; where the bytes live is the subclass's business."""
 
     @abstractmethod
-    def _read(self, sha: str) -> bytes | None: ...
+    def _open(self, sha: str) -> Readable | None:
+        """The stored file's bytes, or None if there is no such file."""
 
     @abstractmethod
-    def _write(self, sha: str, data: bytes, content_type: str) -> None: ...
+    def _staging(self) -> IO[bytes]:
+        """A temporary file an upload is copied to, removed when it is closed."""
 
-    def put(self, data: bytes, name: str) -> StoredFile:
-        content_type = sniff(data)
-        sha = sm3(data).hex()
-        self._write(sha, data, content_type)
-        return StoredFile(sha, name, len(data), content_type)
+    @abstractmethod
+    def _keep(self, sha: str, staged: IO[bytes], content_type: str) -> None:
+        """Keeps the staged file, complete and flushed, under its hash."""
+
+    def put(self, upload: Readable, name: str) -> StoredFile:
+        head = upload.read(HEAD)
+        content_type = sniff(head)
+        digest, size = Sm3(), 0
+        with self._staging() as staged:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > limits.EVIDENCE_BYTES:
+                    raise limits.too_large("file_too_large", "文件", "file", limits.EVIDENCE_BYTES)
+                digest.update(chunk)
+                staged.write(chunk)
+                chunk = upload.read(CHUNK)
+            staged.flush()
+            sha = digest.digest().hex()
+            self._keep(sha, staged, content_type)
+        return StoredFile(sha, name, size, content_type)
 
     def describe(self, sha: str, name: str) -> StoredFile:
         """The record of a stored file, after checking it still matches its hash."""
-        data = self.get(sha)
-        return StoredFile(sha, name, len(data), sniff(data))
+        size, head = self._checked(sha)
+        return StoredFile(sha, name, size, sniff(head))
 
-    def get(self, sha: str) -> bytes:
-        data = self._read(sha)
-        if data is None:
-            raise Refused("file_not_found", "文件不存在", "file not found", 404)
-        if sm3(data).hex() != sha:
+    def get(self, sha: str) -> Iterator[bytes]:
+        """The stored file in chunks, once it is checked to match its hash."""
+        self._checked(sha)
+        return self._chunks(sha)
+
+    def _chunks(self, sha: str) -> Iterator[bytes]:
+        with contextlib.closing(self._opened(sha)) as stream:
+            while chunk := stream.read(CHUNK):
+                yield chunk
+
+    def _checked(self, sha: str) -> tuple[int, bytes]:
+        """The stored file's size and first bytes; refused if it no longer matches its hash."""
+        digest, size = Sm3(), 0
+        with contextlib.closing(self._opened(sha)) as stream:
+            head = chunk = stream.read(HEAD)
+            while chunk:
+                digest.update(chunk)
+                size += len(chunk)
+                chunk = stream.read(CHUNK)
+        if digest.digest().hex() != sha:
             raise Refused(
                 "file_tampered",
                 "文件内容与登记时的哈希不一致，可能已被篡改",
                 "the stored file no longer matches its recorded hash",
                 409,
             )
-        return data
+        return size, head
+
+    def _opened(self, sha: str) -> Readable:
+        stream = self._open(sha)
+        if stream is None:
+            raise Refused("file_not_found", "文件不存在", "file not found", 404)
+        return stream
 
 
 class LocalEvidenceStore(EvidenceStore):
@@ -111,19 +161,23 @@ class LocalEvidenceStore(EvidenceStore):
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha
 
-    def _read(self, sha: str) -> bytes | None:
+    def _open(self, sha: str) -> Readable | None:
         path = self.path(sha)
-        return path.read_bytes() if path.is_file() else None
+        return path.open("rb") if path.is_file() else None
 
-    def _write(self, sha: str, data: bytes, content_type: str) -> None:
+    def _staging(self) -> IO[bytes]:
+        # in the store's folder, so the finished file gets its name without being copied
+        self.root.mkdir(parents=True, exist_ok=True)
+        return tempfile.NamedTemporaryFile(dir=self.root, prefix=".upload-")
+
+    def _keep(self, sha: str, staged: IO[bytes], content_type: str) -> None:
         path = self.path(sha)
-        if path.exists():
-            return
         path.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename, so a reader never sees half a file
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, path)
+        os.fsync(staged.fileno())
+        # A second name for the complete file, so a reader never sees half of one; the same
+        # bytes stored before keep theirs. The staged name goes when it is closed.
+        with contextlib.suppress(FileExistsError):
+            os.link(staged.name, path)
 
 
 class S3EvidenceStore(EvidenceStore):
@@ -137,17 +191,20 @@ class S3EvidenceStore(EvidenceStore):
         self._missing = ClientError
         self.bucket = bucket
 
-    def _read(self, sha: str) -> bytes | None:
+    def _open(self, sha: str) -> Readable | None:
         try:
-            return self._client.get_object(Bucket=self.bucket, Key=f"{sha[:2]}/{sha}")[
-                "Body"
-            ].read()
+            return self._client.get_object(Bucket=self.bucket, Key=f"{sha[:2]}/{sha}")["Body"]
         except self._missing:
             return None
 
-    def _write(self, sha: str, data: bytes, content_type: str) -> None:
+    def _staging(self) -> IO[bytes]:
+        return tempfile.TemporaryFile()
+
+    def _keep(self, sha: str, staged: IO[bytes], content_type: str) -> None:
+        staged.seek(0)
+        # botocore reads a file body in chunks to sign and send it
         self._client.put_object(
-            Bucket=self.bucket, Key=f"{sha[:2]}/{sha}", Body=data, ContentType=content_type
+            Bucket=self.bucket, Key=f"{sha[:2]}/{sha}", Body=staged, ContentType=content_type
         )
 
 

@@ -1,15 +1,25 @@
 """Spreadsheet imports (.xlsx): the session's list of suggestions and proposals, and the year's
 Government Work Report tasks and indicators. Every bad row is reported with its row number;
-a file with any bad row imports nothing."""
+a file with any bad row imports nothing.
+
+A workbook is a zip of XML parts, and what it says of itself is not trusted: its file size, the
+size its parts unpack to, its rows and its columns are each limited (gateway/limits.py), the
+first two before it is opened, the others while its sheet is read (in read-only mode, which
+parses the sheet row by row, with the sheet's declared size set aside).
+"""
 
 from __future__ import annotations
 
-import io
-from typing import Any
+import os
+import threading
+import zipfile
+from collections.abc import Iterable
+from typing import IO, Any
 
 from openpyxl import load_workbook
 from pydantic import ValidationError
 
+from gateway import limits
 from gateway.schemas import RegisterItem, field_errors
 from services.kernel.errors import Refused
 
@@ -37,26 +47,65 @@ WORK_REPORT_KINDS = {
 }
 
 
+# One workbook is read at a time in a process: reading one holds its shared strings in memory
+# (up to what the limits allow), so memory stays bounded however many arrive at once.
+READING = threading.BoundedSemaphore(1)
+READING_WAIT_SECONDS = 10.0
+
+
 class ImportRejected(Exception):
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         super().__init__(rows)
         self.rows = rows
 
 
-def read_rows(data: bytes, columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
+def read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
     """(row number as Excel shows it, {field: value}) for each non-empty row of the first sheet."""
+    if upload.seek(0, os.SEEK_END) > limits.XLSX_BYTES:
+        raise limits.too_large("file_too_large", "文件", "file", limits.XLSX_BYTES)
+    upload.seek(0)
+    if not READING.acquire(timeout=READING_WAIT_SECONDS):
+        raise Refused("busy", "其他表格正在读取，请稍后重试", "another workbook is being read", 503)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        # read-only mode parses the sheet while iterating, so a damaged sheet fails here too
-        table = list(book.worksheets[0].iter_rows(values_only=True))
+        return _read_rows(upload, columns)
+    except Refused:
+        raise
     except Exception as e:
         # The bytes come from outside: a broken zip, broken XML or a missing part each raise
         # something else from openpyxl or zipfile, and each means the same to the office.
         raise Refused(
             "not_xlsx", "文件不是有效的 Excel（.xlsx）表格", f"not an xlsx file: {e!r}"
         ) from e
-    rows = iter(table)
-    header = [str(c).strip() if c is not None else "" for c in next(rows, ())]
+    finally:
+        READING.release()
+
+
+def _read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
+    with zipfile.ZipFile(upload) as package:
+        # what each part declares it unpacks to: zipfile never gives more than that
+        unpacked = sum(part.file_size for part in package.infolist())
+    if unpacked > limits.XLSX_UNPACKED_BYTES:
+        raise limits.too_large(
+            "xlsx_unpacked_too_large", "表格解压后", "unpacked workbook", limits.XLSX_UNPACKED_BYTES
+        )
+    upload.seek(0)
+    book = load_workbook(upload, read_only=True, data_only=True)
+    try:
+        sheet = book.worksheets[0]
+        # each row as wide as its own last cell, not as the sheet declares itself
+        sheet.reset_dimensions()
+        return _records(sheet.iter_rows(values_only=True), columns)
+    finally:
+        book.close()
+
+
+def _records(
+    rows: Iterable[tuple[Any, ...]], columns: dict[str, str]
+) -> list[tuple[int, dict[str, Any]]]:
+    numbered = enumerate(rows, start=1)
+    _, first = next(numbered, (1, ()))
+    _within_limits(1, first)
+    header = [str(c).strip() if c is not None else "" for c in first]
     missing = [name for name in columns if name not in header]
     if missing:
         raise Refused(
@@ -65,8 +114,9 @@ def read_rows(data: bytes, columns: dict[str, str]) -> list[tuple[int, dict[str,
             f"header lacks columns: {', '.join(columns[m] for m in missing)}",
         )
     out = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v in (None, "") for v in values):
+    for number, values in numbered:
+        _within_limits(number, values)
+        if all(v in (None, "") for v in values):
             continue
         record = {
             columns[name]: values[header.index(name)] if header.index(name) < len(values) else None
@@ -78,6 +128,27 @@ def read_rows(data: bytes, columns: dict[str, str]) -> list[tuple[int, dict[str,
     return out
 
 
+def _within_limits(number: int, values: tuple[Any, ...]) -> None:
+    """Refuses the sheet at its first row past the row limit, empty or not (a sheet may
+    place a cell a million rows down), and at its first row with a cell past the column
+    limit, an empty formatted one too (a sheet may place one in every row, 16,384 columns
+    wide): nothing past a limit is read beyond one row."""
+    if number > limits.XLSX_ROWS + 1:
+        raise Refused(
+            "too_many_rows",
+            f"表格超过 {limits.XLSX_ROWS} 行上限（不含表头）",
+            f"more than {limits.XLSX_ROWS} rows below the header",
+            413,
+        )
+    if len(values) > limits.XLSX_COLUMNS:
+        raise Refused(
+            "too_many_columns",
+            f"表格超过 {limits.XLSX_COLUMNS} 列上限",
+            f"more than {limits.XLSX_COLUMNS} columns",
+            413,
+        )
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -86,9 +157,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def proposal_commands(data: bytes, session_year: int) -> list[tuple[int, dict[str, Any]]]:
+def proposal_commands(upload: IO[bytes], session_year: int) -> list[tuple[int, dict[str, Any]]]:
     commands = []
-    for row, r in read_rows(data, PROPOSAL_COLUMNS):
+    for row, r in read_rows(upload, PROPOSAL_COLUMNS):
         number, kind = _text(r["number"]), PROPOSAL_KINDS.get(_text(r["kind"]), _text(r["kind"]))
         commands.append(
             (
@@ -110,9 +181,9 @@ def proposal_commands(data: bytes, session_year: int) -> list[tuple[int, dict[st
     return commands
 
 
-def work_report_commands(data: bytes, year: int) -> list[tuple[int, dict[str, Any]]]:
+def work_report_commands(upload: IO[bytes], year: int) -> list[tuple[int, dict[str, Any]]]:
     commands = []
-    for row, r in read_rows(data, WORK_REPORT_COLUMNS):
+    for row, r in read_rows(upload, WORK_REPORT_COLUMNS):
         number = _text(r["number"])
         kind = WORK_REPORT_KINDS.get(_text(r["kind"]), _text(r["kind"]))
         target = r["target"]

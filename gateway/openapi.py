@@ -17,6 +17,7 @@ from pydantic.json_schema import models_json_schema
 
 from gateway.answers import Error, InvalidRequest
 from gateway.api import Answer, Route
+from gateway.idempotency import HEADER, KEY
 from gateway.schemas import DETAILS, NoDetails
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS
 from services.kernel.vocabulary import SOURCES
@@ -27,13 +28,30 @@ REFUSALS = {
     401: "未登录、登录已过期或已被注销，或用户名密码错误",
     403: "本角色、本单位或本对接平台无权执行此操作",
     404: "事项、文件、用户或地址不存在",
-    409: "当前状态不允许此操作（如事项的状态、用户已停用），或刚被他人修改",
-    413: "文件超过 20 MB",
+    409: (
+        "当前状态不允许此操作（如事项的状态、用户已停用），或刚被他人修改；"
+        "或同一 Idempotency-Key 的请求仍在处理"
+    ),
+    413: "请求、文件或表格超过上限：`message` 说明是哪一项及其上限",
     415: "文件类型不被接受",
-    422: "违反办理规则：单位不存在、日期早于今天或非工作日等",
+    422: (
+        "违反办理规则：单位不存在、日期早于今天或非工作日等；或 Idempotency-Key 已用于另一个请求"
+    ),
     423: "连续 5 次密码错误，该用户名暂时锁定：`until` 为解锁时间",
     429: "本地址登录失败次数过多：`until` 之后再试（另见 Retry-After）",
-    503: "服务暂不可用，请稍后重试",
+    503: "服务暂不可用，请稍后重试（`Retry-After` 说明几秒后）",
+}
+IDEMPOTENCY_KEY = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "幂等键（如 UUID），由调用者为每次操作生成：同一用户以同一键重发同一请求（方法、地址、"
+        "查询参数和内容相同；上传文件时为表单字段和文件名、文件内容相同），返回第一次的答复，"
+        "不再改变任何数据；用于另一个请求时拒绝（422）；第一次仍在处理时拒绝（409）。"
+        "5xx 答复不保留，重发即重新执行。键保留 24 小时。"
+    ),
+    "schema": {"type": "string", "pattern": KEY.pattern, "minLength": 1, "maxLength": 255},
 }
 UPLOAD = {
     "multipart/form-data": {
@@ -116,6 +134,8 @@ def _operation(route: Route) -> dict[str, Any]:
     elif route.clients:
         operation["security"] = [{"bearer": []}, {"apiKey": []}]
     parameters = _parameters(route.params, "path") + _parameters(route.query, "query")
+    if route.keyed:
+        parameters.append(IDEMPOTENCY_KEY)
     if parameters:
         operation["parameters"] = parameters
     if route.body is not None:

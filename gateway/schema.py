@@ -1,5 +1,5 @@
 """The gateway's tables: its event store (users and API keys), their current state, the
-login record, and who uploaded each evidence file."""
+login record, who uploaded each evidence file, and the answers kept for idempotency keys."""
 
 from __future__ import annotations
 
@@ -103,8 +103,35 @@ def _uploads(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
+def _idempotency_keys(conn: psycopg.Connection, settings: Settings) -> None:
+    """A key per user and the first answer to it (gateway/idempotency.py); `status` is null
+    while the first request runs. A cache of answers, not a record: rows are replaced and
+    removed when they expire."""
+    conn.execute(
+        """
+        CREATE TABLE gateway.idempotency_keys (
+            username text NOT NULL,
+            key text NOT NULL,
+            fingerprint bytea NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            status smallint,
+            content_type text,
+            body bytea,
+            PRIMARY KEY (username, key)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX ON gateway.idempotency_keys (created_at)")
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON gateway.idempotency_keys TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
 MIGRATIONS = [
     Migration("gateway", 1, "users", _gateway, (1, 4)),
     Migration("gateway", 2, "users and API keys event-sourced, the login record", _identity),
+    Migration("gateway", 3, "idempotency keys", _idempotency_keys),
     Migration("gateway", 4, "who uploaded each file", _uploads),
 ]

@@ -9,9 +9,14 @@ from psycopg_pool import ConnectionPool
 
 
 class Uploads:
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, pool_wait_seconds: float) -> None:
         self._pool = ConnectionPool(
-            conninfo, min_size=1, max_size=4, kwargs={"autocommit": True}, open=False
+            conninfo,
+            min_size=1,
+            max_size=4,
+            timeout=pool_wait_seconds,
+            kwargs={"autocommit": True},
+            open=False,
         )
 
     def _connection(self) -> Any:

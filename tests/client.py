@@ -78,6 +78,7 @@ class Client:
         return response.json()["events"]
 
     def set_clock(self, iso: str) -> dict[str, Any]:
+        """Moves every service's clock (CLOCK=manual): the office's client only."""
         response = self.post("/api/v1/_test/clock", {"now": iso})
         assert response.status_code == 200, response.text
         return response.json()

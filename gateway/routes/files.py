@@ -6,6 +6,7 @@ from flask import Response
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
+from gateway import limits
 from gateway.answers import StoredFile
 from gateway.api import Routes
 from gateway.context import Context
@@ -25,12 +26,12 @@ FILE_CONTENT = {mime: {"schema": {"type": "string", "format": "binary"}} for mim
     "/api/v1/files",
     "上传佐证材料（照片、PDF、Word、Excel，至多 20 MB，类型按内容识别）",
     roles=UNIT_OR_OFFICE,
-    upload=True,
+    upload=limits.EVIDENCE_BYTES,
     answers={201: StoredFile},
     refusals=(413, 415, 422),
 )
 def upload_file(ctx: Context, upload: FileStorage) -> ResponseReturnValue:
-    stored = ctx.files.put(upload.read(), upload.filename or "附件")
+    stored = ctx.files.put(upload.stream, upload.filename or "附件")
     ctx.uploads.record(stored.sha, ctx.actor()["user"])
     return stored.as_dict(), 201
 

@@ -8,7 +8,7 @@ from uuid import UUID
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
-from gateway import answers
+from gateway import answers, limits
 from gateway.api import Routes
 from gateway.context import Context
 from gateway.imports import ImportRejected, proposal_commands, validated, work_report_commands
@@ -27,14 +27,14 @@ IMPORTED = {201: answers.ImportResult, 200: answers.ImportResult, 422: answers.I
     "导入人大代表建议、政协委员提案（.xlsx）",
     roles=OFFICE,
     query=ProposalImport,
-    upload=True,
+    upload=limits.XLSX_BYTES,
     answers=IMPORTED,
     refusals=(503,),
 )
 def import_proposals(
     ctx: Context, query: ProposalImport, upload: FileStorage
 ) -> ResponseReturnValue:
-    return _imported(ctx, validated(proposal_commands(upload.read(), query.session_year)))
+    return _imported(ctx, validated(proposal_commands(upload.stream, query.session_year)))
 
 
 @routes.route(
@@ -43,14 +43,14 @@ def import_proposals(
     "导入《政府工作报告》重点任务和主要指标（.xlsx）",
     roles=OFFICE,
     query=WorkReportImport,
-    upload=True,
+    upload=limits.XLSX_BYTES,
     answers=IMPORTED,
     refusals=(503,),
 )
 def import_work_report(
     ctx: Context, query: WorkReportImport, upload: FileStorage
 ) -> ResponseReturnValue:
-    return _imported(ctx, validated(work_report_commands(upload.read(), query.year)))
+    return _imported(ctx, validated(work_report_commands(upload.stream, query.year)))
 
 
 def _imported(ctx: Context, rows: list[tuple[int, dict[str, Any]]]) -> ResponseReturnValue:

@@ -12,11 +12,12 @@ from gateway.api import Routes
 from gateway.context import Context
 from gateway.schemas import SetClock
 from services.kernel import ops
+from services.kernel.access import OFFICE
 from services.kernel.clock import ManualClock
 from services.reporting import queries
 
 routes = Routes()
-# Registered only with CLOCK=manual: it moves every service's clock.
+# Registered only with CLOCK=manual: it moves every service's clock, so only the office may.
 test_clock = Routes()
 
 PROMETHEUS_TEXT = {"text/plain": {"schema": {"type": "string"}}}
@@ -55,7 +56,7 @@ def openapi(ctx: Context) -> ResponseReturnValue:
     "POST",
     "/api/v1/_test/clock",
     "仅测试用（CLOCK=manual）：拨动所有服务的时钟并立即扫描时限",
-    roles=None,
+    roles=OFFICE,
     body=SetClock,
     answers={200: ClockSet},
     refusals=(503,),

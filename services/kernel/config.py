@@ -31,6 +31,8 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     login_address_failures: int
     login_hash_concurrency: int
+    gateway_pool_size: int
+    gateway_pool_wait_seconds: float
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -64,6 +66,8 @@ class Settings:
             ),
             login_address_failures=int(e.get("LOGIN_ADDRESS_FAILURES", "30")),
             login_hash_concurrency=int(e.get("LOGIN_HASH_CONCURRENCY", "2")),
+            gateway_pool_size=int(e.get("GATEWAY_POOL_SIZE", "16")),
+            gateway_pool_wait_seconds=float(e.get("GATEWAY_POOL_WAIT_SECONDS", "5")),
         )
 
     @property

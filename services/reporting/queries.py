@@ -200,11 +200,17 @@ def _seen_by(unit: str | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
 
 
 class ReadModel:
-    def __init__(self, conninfo: str, wait_seconds: float) -> None:
+    """`pool_size` connections at most; a reader that finds none free within `pool_wait_seconds`
+    gets psycopg_pool.PoolTimeout."""
+
+    def __init__(
+        self, conninfo: str, wait_seconds: float, pool_size: int = 16, pool_wait_seconds: float = 5
+    ) -> None:
         self._pool = ConnectionPool(
             conninfo,
             min_size=1,
-            max_size=16,
+            max_size=pool_size,
+            timeout=pool_wait_seconds,
             # every read is one statement: no BEGIN/COMMIT around it
             kwargs={"row_factory": dict_row, "autocommit": True},
             open=False,

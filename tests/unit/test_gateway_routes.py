@@ -178,3 +178,27 @@ def test_a_route_accepts_the_machine_clients_of_the_platforms_it_names_only():
     operation = document["paths"]["/api/v1/probe"]["get"]
     assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
     assert PLATFORM_LABELS["hotline"] in operation["description"]
+
+
+def test_every_change_documents_the_idempotency_key_and_its_refusals():
+    _, document = gateway("manual")
+    changes = [r for r in served(manual_clock=True) if r.method != "GET" and r.roles is not None]
+    assert {r.name for r in changes} >= {"post_items", "post_files", "post_test_clock"}
+    for route in served(manual_clock=True):
+        operation = document["paths"][route.openapi_path][route.method.lower()]
+        headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+        assert headers == (["Idempotency-Key"] if route in changes else []), route.name
+        if route in changes:
+            assert {"409", "413", "422"} <= set(operation["responses"]), route.name
+
+
+def test_a_bad_idempotency_key_is_refused_naming_the_header():
+    app, _ = gateway("manual")
+    answer = app.test_client().post(
+        "/api/v1/items",
+        json={"source": "instruction", "title": "t", "content": "c"},
+        headers={**token("supervisor"), "Idempotency-Key": "x" * 256},
+    )
+    assert answer.status_code == 400
+    assert answer.json["fields"][0]["field"] == "Idempotency-Key"
+    assert answer.json["fields"][0]["message"].startswith("Idempotency-Key：")

@@ -10,6 +10,7 @@ from services.kernel import ledger
 from services.kernel.ledger import (
     GENESIS,
     Break,
+    Sm3,
     StoredRow,
     chain_hash,
     cryptography_sm3,
@@ -135,3 +136,14 @@ def test_a_break_is_reported_by_item_and_version():
         "version": 3,
         "reason": "missing event",
     }
+
+
+@pytest.mark.parametrize("openssl", [True, False])
+def test_sm3_fed_in_pieces_is_sm3_of_the_whole(openssl: bool, monkeypatch: pytest.MonkeyPatch):
+    if not openssl:
+        monkeypatch.setattr(ledger, "OPENSSL_NAME", "no-such-algorithm")
+    data = bytes(range(256)) * 1000
+    hasher = Sm3()
+    for start in range(0, len(data), 7000):
+        hasher.update(data[start : start + 7000])
+    assert hasher.digest() == cryptography_sm3(data)

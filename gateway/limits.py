@@ -1,0 +1,53 @@
+"""Every size limit of the gateway's input, in one place, and the refusals that name them.
+
+A request's length is checked against its route's limit before its body is read (werkzeug
+refuses a longer `Content-Length` at once, and stops a chunked body that runs past it); an
+upload is checked again, exactly, while it streams to storage; a spreadsheet's package is
+checked before it is opened and its sheet while it is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.kernel.errors import Refused
+
+KiB = 1024
+MiB = 1024 * KiB
+
+# A JSON body: the longest text field (20,000 characters, up to 6 bytes each as \\uXXXX)
+# with room for the rest; nesting far deeper than any request model.
+JSON_BYTES = 256 * KiB
+JSON_DEPTH = 32
+# Multipart framing around an upload: boundaries, part headers, the file's name.
+FORM_BYTES = 64 * KiB
+EVIDENCE_BYTES = 20 * MiB
+XLSX_BYTES = 10 * MiB
+# What a workbook's parts may add up to unpacked: a 10 MB list of 20,000 rows of Chinese text
+# unpacks to about 20 MB, while a crafted 20 KB file can declare gigabytes.
+XLSX_UNPACKED_BYTES = 50 * MiB
+XLSX_ROWS = 20_000  # below the header
+XLSX_COLUMNS = 50
+
+
+def size_label(limit: int) -> str:
+    return f"{limit // MiB} MB" if limit % MiB == 0 else f"{limit // KiB} KB"
+
+
+def too_large(code: str, what_zh: str, what_en: str, limit: int) -> Refused:
+    return Refused(
+        code,
+        f"{what_zh}超过 {size_label(limit)} 上限",
+        f"{what_en} larger than {limit} bytes",
+        413,
+    )
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (level by level: no recursion
+    for a deep document to exhaust)."""
+    depth, level = 0, [value]
+    while containers := [v for v in level if isinstance(v, dict | list)]:
+        depth += 1
+        level = [inner for c in containers for inner in (c.values() if isinstance(c, dict) else c)]
+    return depth
