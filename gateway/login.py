@@ -83,6 +83,9 @@ class Login:
     def sign_in(self, username: str, password: str, address: str) -> SignedIn:
         now = datetime.now(UTC)
         with psycopg.connect(self._conninfo) as conn, conn.transaction():
+            # parallel attempts on one name queue here, each behind a password hash: longer
+            # than the gateway's 2 s lock timeout under a burst, and that wait is intended
+            conn.execute("SET LOCAL lock_timeout = '60s'")
             conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"gateway.logins:{username}",)
             )
