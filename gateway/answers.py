@@ -64,6 +64,75 @@ class Token(Answer):
     unit: str | None
 
 
+class ConsoleSession(Answer):
+    user: str
+    role: Role
+    unit: str | None
+    expires_in: int = Field(description="访问 Cookie 的有效秒数")
+
+
+class Me(Answer):
+    user: str
+    role: Role
+    role_label: str
+    unit: str | None
+
+
+class Countdowns(Answer):
+    today: date
+    days: dict[str, int] = Field(description="日期 → 工作日数：正数剩余，0 今日到期，负数已逾期")
+
+
+class DashboardCounts(Answer):
+    open: int
+    overdue: int
+    to_assign: int
+    unsigned: int
+    returned: int
+    to_review: int
+    closed: int
+    due_today: int
+    due_this_week: int
+
+
+class UnitFigures(Answer):
+    unit: str
+    open: int
+    overdue: int
+
+
+class WeekFigures(Answer):
+    week: date
+    registered: int
+    closed: int
+
+
+class Dashboard(Answer):
+    today: date
+    counts: DashboardCounts
+    units: list[UnitFigures]
+    weeks: list[WeekFigures]
+
+
+class Vocabulary(Answer):
+    sources: dict[str, str]
+    statuses: dict[str, str]
+    complexities: dict[str, str]
+    verdicts: dict[str, str]
+    reply_classes: dict[str, str]
+    penalties: dict[str, str]
+    reminders: dict[str, str]
+    roles: dict[str, str]
+    platforms: dict[str, str]
+
+
+class DueDatePreview(Answer):
+    assigned_on: date
+    due_date: date
+    basis: str = Field(description="办理时限的依据，如“7个工作日”")
+    working_days: int
+
+
 class RefusedUntil(Error):
     """423 (the name is locked) or 429 (too many failures from the address)."""
 

@@ -27,7 +27,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BaseConverter
 
 from gateway import limits
-from gateway.auth import Principal, caller
+from gateway.auth import Credentials, CsrfRefused, Principal, caller
+from gateway.console import ACCESS_COOKIE, CSRF_HEADER
 from gateway.context import Context
 from gateway.errors import BadRequest
 from gateway.idempotency import HEADER as IDEMPOTENCY_KEY
@@ -249,8 +250,21 @@ def _too_deep() -> BadRequest:
 
 def _principal(ctx: Context, route: Route) -> Principal:
     header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    principal = caller(ctx.tokens, ctx.sessions, token, request.headers.get("X-API-Key", ""))
+    given = Credentials(
+        bearer=header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else "",
+        api_key=request.headers.get("X-API-Key", ""),
+        cookie=request.cookies.get(ACCESS_COOKIE, ""),
+        csrf_header=request.headers.get(CSRF_HEADER, ""),
+    )
+    try:
+        principal = caller(ctx.tokens, ctx.sessions, given, request.method in CHANGES)
+    except CsrfRefused:
+        raise Refused(
+            "csrf_failed",
+            "页面校验已失效，请刷新页面后重试",
+            f"a change with the session cookie needs the {CSRF_HEADER} header",
+            403,
+        ) from None
     if principal is None:
         raise Refused("unauthorized", "未登录或登录已过期", "missing or invalid token", 401)
     if principal.role == CLIENT:

@@ -13,7 +13,7 @@ from uuid import uuid4
 
 from flask import Flask, Response, g, request
 
-from gateway import errors
+from gateway import console, errors
 from gateway.api import bind
 from gateway.auth import SessionSource
 from gateway.context import Context
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, sessions: SessionSource | None 
     settings = settings or Settings.from_env()
     logs.configure("gateway")
     routes = served(settings.manual_clock)
-    # no static files: every route is an API route, declared and documented
+    # the console's files come from its blueprint; every other route is an API route
     app = Flask(__name__, static_folder=None)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     # the ceiling for a request no route takes; each route sets its own (gateway/api.py)
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, sessions: SessionSource | None 
     app.after_request(_finish)
     errors.register(app)
     bind(app, Context.build(settings, openapi_document(routes), sessions), routes)
+    app.register_blueprint(console.pages)
     return app
 
 

@@ -98,9 +98,14 @@ class Tokens:
     secret: str
 
     def issue(
-        self, principal: Principal, epoch: int, refresh_token: str | None = None
+        self,
+        principal: Principal,
+        epoch: int,
+        refresh_token: str | None = None,
+        csrf: str | None = None,
     ) -> dict[str, Any]:
-        """An access token, with a new refresh token or the one it was refreshed with."""
+        """An access token, with a new refresh token or the one it was refreshed with. `csrf`:
+        a console session's CSRF token, carried in both (`gateway/console.py`)."""
         now = datetime.now(UTC)
         session = {
             "sub": principal.user,
@@ -108,6 +113,7 @@ class Tokens:
             "unit": principal.unit,
             "sep": epoch,
             "iat": now,
+            **({"csrf": csrf} if csrf else {}),
         }
         access = {**session, "typ": "access", "exp": now + ACCESS_TTL}
         refresh = {**session, "typ": "refresh", "exp": now + REFRESH_TTL}
@@ -189,19 +195,54 @@ class Sessions:
             self._read_at = -float("inf")
 
 
+@dataclass(frozen=True)
+class SignedSession:
+    principal: Principal
+    epoch: int
+    csrf: str | None  # a console session's CSRF token; None for a bearer token's
+
+
 def session(
     tokens: Tokens, sessions: SessionSource, token: str, kind: TokenType
-) -> tuple[Principal, int] | None:
+) -> SignedSession | None:
     """A token's user and session epoch, while that is still the user's session."""
     claims = tokens.claims(token, kind)
     if claims is None or not sessions.current(claims["sub"], claims["sep"], claims["iat"]):
         return None
-    return Principal(claims["sub"], claims["role"], claims.get("unit")), claims["sep"]
+    principal = Principal(claims["sub"], claims["role"], claims.get("unit"))
+    return SignedSession(principal, claims["sep"], claims.get("csrf"))
 
 
-def caller(tokens: Tokens, sessions: SessionSource, bearer: str, api_key: str) -> Principal | None:
-    """The principal of a request's bearer token (a user) or else its API key (a client)."""
-    if bearer:
-        signed_in = session(tokens, sessions, bearer, "access")
-        return signed_in[0] if signed_in else None
-    return sessions.client(api_key) if api_key else None
+@dataclass(frozen=True)
+class Credentials:
+    """What a request carries: a bearer token, an API key, or the console's session cookie
+    with the CSRF token the page echoes in a header."""
+
+    bearer: str = ""
+    api_key: str = ""
+    cookie: str = ""
+    csrf_header: str = ""
+
+
+class CsrfRefused(Exception):
+    """A change sent with the console's cookie but without its CSRF token."""
+
+
+def caller(
+    tokens: Tokens, sessions: SessionSource, given: Credentials, change: bool
+) -> Principal | None:
+    """The principal of a request's bearer token (a user), its API key (a client), or else
+    its console cookie (a user; a change must echo the session's CSRF token)."""
+    if given.bearer:
+        signed_in = session(tokens, sessions, given.bearer, "access")
+        return signed_in.principal if signed_in else None
+    if given.api_key:
+        return sessions.client(given.api_key)
+    if not given.cookie:
+        return None
+    signed_in = session(tokens, sessions, given.cookie, "access")
+    if signed_in is None or signed_in.csrf is None:
+        return None
+    if change and not secrets.compare_digest(given.csrf_header, signed_in.csrf):
+        raise CsrfRefused()
+    return signed_in.principal

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from services.kernel.access import Platform, Role
+from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
     Complexity,
     Penalty,
@@ -460,6 +461,37 @@ class ItemQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     # past PostgreSQL's bigint the query itself fails
     offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
+
+
+class DueDatePreviewQuery(Strict):
+    due_date: OfficeDate | None = None
+
+
+class CountdownQuery(Strict):
+    """Up to 100 dates, comma-separated: one page of a list."""
+
+    dates: Annotated[
+        str,
+        Field(
+            max_length=1100,
+            pattern=r"^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2}){0,99}$",
+            description="以逗号分隔的日期，至多 100 个",
+        ),
+    ]
+
+    def parsed(self) -> list[date]:
+        days = []
+        for text in self.dates.split(","):
+            try:
+                days.append(_office_date(date.fromisoformat(text)))
+            except ValueError:
+                raise Refused(
+                    "invalid_dates",
+                    f"日期：{text} 不是 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，"
+                    "请按 2026-10-13 的格式填写",
+                    f"not a valid date: {text}",
+                ) from None
+        return days
 
 
 class ItemPath(Strict):

@@ -11,12 +11,13 @@ from uuid import UUID
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from gateway.answers import History, Item, ItemList
+from gateway.answers import DueDatePreview, History, Item, ItemList
 from gateway.api import Routes, V
 from gateway.context import Context
 from gateway.schemas import (
     AssignItem,
     Cancellation,
+    DueDatePreviewQuery,
     ExtensionDecision,
     ExtensionRequest,
     Feedback,
@@ -241,3 +242,24 @@ def _give(
         ]
     view = ctx.services.call("assignment", method, str(item_id), command, ctx.actor())
     return ctx.changed(view, expect_deadline)
+
+
+@routes.route(
+    "GET",
+    "/api/v1/items/<uuid:item_id>/due-date-preview",
+    "交办前预览：今天交办，办理时限将是哪一天（按来源时限和法定工作日计算）；"
+    "指定日期时检查它是否可用",
+    roles=ITEM_COMMANDS["assign"].roles,
+    params=ItemPath,
+    query=DueDatePreviewQuery,
+    answers={200: DueDatePreview},
+    refusals=(404, 422, 503),
+)
+def due_date_preview(
+    ctx: Context, item_id: UUID, query: DueDatePreviewQuery
+) -> ResponseReturnValue:
+    item = ctx.visible_item(item_id)
+    named = query.due_date.isoformat() if query.due_date else None
+    return ctx.services.call(
+        "deadline", "due_date_preview", item["source"], item["complexity"], named
+    )

@@ -14,7 +14,12 @@ from eventsourcing.persistence import IntegrityError
 from services.deadline.adapters import DueIndex, PostgresDueIndex
 from services.deadline.calendar import WorkingCalendar, YearSchedule
 from services.deadline.domain import SYSTEM, CalendarSchedules, Clock, TimeLimitPolicy
-from services.deadline.policy import TimeLimits, check_named_date, check_working_day
+from services.deadline.policy import (
+    TimeLimits,
+    check_named_date,
+    check_working_day,
+    due_date_for,
+)
 from services.kernel.clock import Clock as TimeSource
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import (
@@ -36,6 +41,7 @@ from services.kernel.contracts import (
     Reopened,
     ReturnedByUnit,
 )
+from services.kernel.dates import business_date
 from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
 
@@ -173,6 +179,27 @@ class Deadline(LedgerApplication):
         if explicit:
             check_working_day(due_date, calendar)
         check_named_date(source, due_date, limits)
+
+    def countdowns(self, due_dates: list[date]) -> tuple[date, dict[date, int]]:
+        """Today, and each date's working-day countdown from it (`WorkingCalendar.countdown`)."""
+        today, calendar = business_date(self.time.now()), self.calendar()
+        return today, {due: calendar.countdown(today, due) for due in due_dates}
+
+    def due_date_preview(
+        self, source: str, complexity: str | None, due_date: date | None
+    ) -> dict[str, Any]:
+        """The due date an assignment made today would set, and how it was counted, refusing
+        a date the office may not set, as the assignment itself would."""
+        limits, calendar = rules = self.rules()
+        self.check_due_date(source, due_date, due_date is not None, rules)
+        today = business_date(self.time.now())
+        due = due_date_for(source, complexity, due_date, today, calendar, limits)
+        return {
+            "assigned_on": today.isoformat(),
+            "due_date": due.due_date.isoformat(),
+            "basis": due.basis,
+            "working_days": calendar.countdown(today, due.due_date),
+        }
 
     def assignment_terms(
         self, source: str, due_date: date | None, explicit: bool, assigned_on: date

@@ -187,6 +187,14 @@ class WorkingCalendar:
             count += self.is_working_day(day)
         return count
 
+    def countdown(self, today: date, due: date) -> int:
+        """Working days left until `due` (the due date itself counted), 0 when it is due today,
+        or minus how many working days it is overdue (today counted): what staff read as
+        "剩余2个工作日" or "已逾期3个工作日"."""
+        if due >= today:
+            return self.working_days_between(today, due)
+        return -self.working_days_between(due, today)
+
     def working_days_before(self, day: date, n: int) -> date:
         """The n-th working day before `day` (`day` itself is not counted)."""
         if n < 1:

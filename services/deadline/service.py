@@ -64,6 +64,19 @@ class DeadlineService:
         ).isoformat()
 
     @rpc
+    def countdowns(self, due_dates: list[str]) -> dict[str, Any]:
+        today, days = self.runtime.app.countdowns([date.fromisoformat(d) for d in due_dates])
+        return {"today": today.isoformat(), "days": {d.isoformat(): n for d, n in days.items()}}
+
+    @rpc
+    def due_date_preview(
+        self, source: str, complexity: str | None, due_date: str | None
+    ) -> dict[str, Any]:
+        return self.runtime.app.due_date_preview(
+            source, complexity, date.fromisoformat(due_date) if due_date else None
+        )
+
+    @rpc
     def time_limits(self) -> dict[str, Any]:
         return self.runtime.app.policy_view()
 

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from services.kernel.dates import BUSINESS_TZ
 from services.kernel.vocabulary import STATUS_LABELS
 from services.reporting import schema
 from services.reporting.projections import CHANNEL
@@ -107,6 +109,10 @@ def _indicator(figures: dict[str, float], target: Any) -> dict[str, Any] | None:
         "gap": gap,
         "figures": dict(sorted(figures.items())),
     }
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), BUSINESS_TZ)
 
 
 def _iso(value: Any) -> str | None:
@@ -313,6 +319,52 @@ class ReadModel:
                     return item
                 changed.wait(min(remaining, self._changes.poll_seconds()))
                 changed.clear()
+
+    def dashboard(self, today: date, seen_by: str | None = None) -> dict[str, Any]:
+        """The office's figures of the day: open items by state, per lead unit, due dates of
+        the next four weeks (the caller counts them in working days), and twelve weeks of
+        items registered and closed; with `seen_by`, only that unit's items."""
+        where, params = _seen_by(seen_by)
+        final = "status IN ('closed', 'cancelled', 'merged')"
+        weeks_from = today - timedelta(days=today.weekday() + 7 * 11)
+        with self._connection() as conn:
+            counts = conn.execute(
+                "SELECT count(*) FILTER (WHERE NOT " + final + ") AS open,"
+                " count(*) FILTER (WHERE overdue AND NOT " + final + ") AS overdue,"
+                " count(*) FILTER (WHERE status = 'registered') AS to_assign,"
+                " count(*) FILTER (WHERE status = 'assigned') AS unsigned,"
+                " count(*) FILTER (WHERE status IN ('returned', 'returned_by_unit')) AS returned,"
+                " count(*) FILTER (WHERE status = 'feedback_submitted') AS to_review,"
+                " count(*) FILTER (WHERE status = 'closed') AS closed"
+                f" FROM reporting.items WHERE true{where}",
+                params,
+            ).fetchone()
+            units = conn.execute(
+                "SELECT lead_unit AS unit, count(*) AS open, count(*) FILTER (WHERE overdue)"
+                f" AS overdue FROM reporting.items WHERE lead_unit IS NOT NULL AND NOT {final}"
+                f"{where} GROUP BY lead_unit ORDER BY 3 DESC, 2 DESC, 1",
+                params,
+            ).fetchall()
+            due = conn.execute(
+                "SELECT due_date, count(*) AS n FROM reporting.items WHERE NOT " + final + ""
+                f" AND due_date BETWEEN %s AND %s{where} GROUP BY due_date ORDER BY due_date",
+                (today, today + timedelta(days=28), *params),
+            ).fetchall()
+            weeks = conn.execute(
+                "SELECT w::date AS week,"
+                " (SELECT count(*) FROM reporting.items WHERE registered_at >= w"
+                f"  AND registered_at < w + interval '7 days'{where}) AS registered,"
+                " (SELECT count(*) FROM reporting.items WHERE status = 'closed'"
+                f"  AND updated_at >= w AND updated_at < w + interval '7 days'{where}) AS closed"
+                " FROM generate_series(%s::timestamptz, %s::timestamptz, interval '7 days') w",
+                (*params, *params, _day_start(weeks_from), _day_start(today)),
+            ).fetchall()
+        return {
+            "counts": dict(counts),
+            "units": [dict(r) for r in units],
+            "due_dates": {r["due_date"].isoformat(): r["n"] for r in due},
+            "weeks": [{**r, "week": r["week"].isoformat()} for r in weeks],
+        }
 
     def proposal_summary(self, year: int, seen_by: str | None = None) -> list[dict[str, Any]]:
         """The year-end summary for the standing committees: per committee, how the
