@@ -90,6 +90,7 @@ class DashboardCounts(Answer):
     unsigned: int
     returned: int
     to_review: int
+    pending_extension: int
     closed: int
     due_today: int
     due_this_week: int
@@ -253,6 +254,7 @@ class HistoryEvent(Answer):
     actor: dict[str, Any] | None
     data: dict[str, Any]
     hash: str = Field(description="SM3 哈希链上本事件的哈希（十六进制）")
+    verified: bool = Field(description="哈希链校验至本事件无误；首个断点及其后为 false")
 
 
 class History(Answer):

@@ -311,6 +311,10 @@ class ProposalDetails(Strict):
     kind: Literal["suggestion", "proposal"]
 
 
+class FindingDetails(Strict):
+    place: ShortText | None = None
+
+
 class NoDetails(Strict):
     pass
 
@@ -321,7 +325,13 @@ DETAILS: dict[str, type[Strict]] = {
     "work_report": WorkReportDetails,
     "decision": DecisionDetails,
     "proposal": ProposalDetails,
+    "finding": FindingDetails,
 }
+
+
+class EvidenceRef(Strict):
+    sha: Sm3Hex
+    name: Annotated[str, Field(min_length=1, max_length=200)] = "附件"
 
 
 class RegisterItem(Strict):
@@ -333,6 +343,8 @@ class RegisterItem(Strict):
     complexity: Complexity | None = None
     issued_by: ShortText | None = None
     details: dict[str, Any] = {}
+    # photos from the site, uploaded first (POST /api/v1/files)
+    evidence: Annotated[list[EvidenceRef], Field(max_length=20)] = []
 
     @model_validator(mode="after")
     def details_fit_the_source(self) -> RegisterItem:
@@ -348,11 +360,6 @@ class AssignItem(Strict):
     lead_unit: UnitCode
     co_units: list[UnitCode] = []
     due_date: OfficeDate | None = None
-
-
-class EvidenceRef(Strict):
-    sha: Sm3Hex
-    name: Annotated[str, Field(min_length=1, max_length=200)] = "附件"
 
 
 class Feedback(Strict):

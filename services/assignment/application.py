@@ -31,6 +31,7 @@ from services.kernel.contracts import (
 )
 from services.kernel.dates import business_date
 from services.kernel.errors import NotFound, Refused
+from services.kernel.ledger import first_break
 from services.kernel.ports import DueDateRules
 from services.kernel.store import LedgerApplication, event_type, transcoder
 from services.kernel.vocabulary import STATUS_LABELS
@@ -73,10 +74,12 @@ class Assignment(LedgerApplication):
             raise NotFound("事项", "item") from None
 
     def history(self, item_id: UUID) -> list[dict[str, Any]]:
-        """Every event of the item in order, with who, when and its place in the hash chain."""
+        """Every event of the item in order, with who, when, its place in the hash chain and
+        whether the chain holds up to it (`verified`: false from the first break on)."""
         rows = self.ledger.chain_rows(item_id)
         if not rows:
             raise NotFound("事项", "item")
+        broken = first_break(item_id, rows)
         entries = []
         for row in rows:
             state = self._transcoder.decode(row.state)
@@ -91,6 +94,7 @@ class Assignment(LedgerApplication):
                         k: _jsonable(v) for k, v in state.items() if k not in _ENVELOPE_FIELDS
                     },
                     "hash": bytes(row.stored_hash or b"").hex(),
+                    "verified": broken is None or row.version < broken.version,
                 }
             )
         return entries

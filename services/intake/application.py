@@ -37,6 +37,7 @@ class Intake(LedgerApplication):
         complexity: str | None = None,
         issued_by: str | None = None,
         details: dict[str, Any] | None = None,
+        evidence: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Returns {"item_id", "created"}; a repeat of a known external reference returns
         the first item and creates nothing. A due date is checked with the deadline service's
@@ -61,6 +62,7 @@ class Intake(LedgerApplication):
             at=now,
             details=details or {},
             group=group_for(source, details or {}),
+            evidence=evidence or [],
         )
         try:
             self.save(submission)

@@ -65,8 +65,10 @@ class Submission(Aggregate):
         at: datetime,
         details: dict[str, Any] | None = None,
         group: str | None = None,
+        evidence: list[dict[str, Any]] | None = None,
     ) -> None:
         self.source = source
+        self.evidence = evidence or []
         self.details = details or {}
         self.group = group
         self.title = title

@@ -37,6 +37,7 @@ class IntakeService:
             complexity=command.get("complexity"),
             issued_by=command.get("issued_by"),
             details=command.get("details") or {},
+            evidence=command.get("evidence") or [],
             actor=actor,
         )
 

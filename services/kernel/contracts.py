@@ -60,6 +60,7 @@ class ItemReceived(Contract):
     issued_by: str | None = None
     details: dict[str, Any] | None = None
     group: str | None = None
+    evidence: list[EvidenceFile] = []  # photos taken where the problem was found
 
 
 class Assigned(Contract):

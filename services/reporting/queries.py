@@ -335,6 +335,9 @@ class ReadModel:
                 " count(*) FILTER (WHERE status = 'assigned') AS unsigned,"
                 " count(*) FILTER (WHERE status IN ('returned', 'returned_by_unit')) AS returned,"
                 " count(*) FILTER (WHERE status = 'feedback_submitted') AS to_review,"
+                " count(*) FILTER (WHERE extension_requested IS NOT NULL AND NOT "
+                + final
+                + ") AS pending_extension,"
                 " count(*) FILTER (WHERE status = 'closed') AS closed"
                 f" FROM reporting.items WHERE true{where}",
                 params,
