@@ -28,11 +28,9 @@ export function whenSignedOut(handler) {
 
 async function send(method, path, { body, form, key, retried } = {}) {
   const headers = { Accept: "application/json" };
-  const change = method !== "GET";
-  if (change) {
-    headers["X-CSRF-Token"] = cookie("dc_csrf");
-    headers["Idempotency-Key"] = key || newKey();
-  }
+  if (method !== "GET") headers["X-CSRF-Token"] = cookie("dc_csrf");
+  // an upload needs none: a file is stored under its content's hash, so a resend is harmless
+  if (method !== "GET" && !form) headers["Idempotency-Key"] = key || newKey();
   let payload;
   if (form) payload = form;
   else if (body !== undefined) {
@@ -73,10 +71,10 @@ export const api = {
   post: (path, body, key) => send("POST", path, { body: body || {}, key }),
   put: (path, body, key) => send("PUT", path, { body, key }),
   del: (path) => send("DELETE", path),
-  upload: (file, key) => {
+  upload: (file) => {
     const form = new FormData();
     form.append("file", file, file.name || "photo.jpg");
-    return send("POST", "/api/v1/files", { form, key });
+    return send("POST", "/api/v1/files", { form });
   },
 };
 
