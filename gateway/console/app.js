@@ -81,7 +81,9 @@ async function route() {
   if (path === "/login") {
     session = null;
     drawChrome();
-    return login.render(main, { next: new URLSearchParams(search).get("next") }, async () => {
+    const view = h("div", { class: "view" });
+    replace(main, view);
+    return login.render(view, {}, async () => {
       await whoAmI();
       location.hash = "#/";
     });
@@ -95,14 +97,17 @@ async function route() {
   for (const [pattern, page] of ROUTES) {
     const match = path.match(pattern);
     if (match) {
-      replace(main, h("p", { class: "loading" }, "正在加载…"));
+      // each visit draws into a view of its own: a slower earlier page, finishing late,
+      // draws into a view no longer shown
+      const view = h("div", { class: "view" }, h("p", { class: "loading" }, "正在加载…"));
+      replace(main, view);
+      main.focus();
       try {
-        await page.render(main, { id: match[1], query: new URLSearchParams(search) }, session);
+        await page.render(view, { id: match[1], query: new URLSearchParams(search) }, session);
       } catch (error) {
-        replace(main, h("div", { class: "notice error", role: "alert" },
+        replace(view, h("div", { class: "notice error", role: "alert" },
           error.status === 404 ? "事项不存在，或您无权查看" : error.message || "页面加载失败"));
       }
-      main.focus();
       return;
     }
   }

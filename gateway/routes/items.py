@@ -87,7 +87,8 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
             f"a leader registers instructions only, not {body.source}",
             403,
         )
-    result = ctx.services.call("intake", "register", body.model_dump(mode="json"), ctx.actor())
+    command = _with_files(ctx, body.model_dump(mode="json"))
+    result = ctx.services.call("intake", "register", command, ctx.actor())
     item_id = UUID(result["item_id"])
     # the answer shows the office its own time to assign the item (a second event, from the
     # deadline service)
@@ -233,15 +234,20 @@ def merge(ctx: Context, item_id: UUID, body: Merge) -> ResponseReturnValue:
 def _give(
     ctx: Context, item_id: UUID, method: str, body: BaseModel, expect_deadline: bool = False
 ) -> dict[str, Any]:
-    """Gives the command to the item's service; evidence goes as the files' full records,
-    each checked against its hash first."""
-    command = body.model_dump(mode="json")
+    """Gives the command to the item's service, with its files (`_with_files`)."""
+    command = _with_files(ctx, body.model_dump(mode="json"))
+    view = ctx.services.call("assignment", method, str(item_id), command, ctx.actor())
+    return ctx.changed(view, expect_deadline)
+
+
+def _with_files(ctx: Context, command: dict[str, Any]) -> dict[str, Any]:
+    """Evidence goes to the services as the files' full records, each checked against its
+    hash first."""
     if "evidence" in command:
         command["evidence"] = [
             ctx.files.describe(ref["sha"], ref["name"]).as_dict() for ref in command["evidence"]
         ]
-    view = ctx.services.call("assignment", method, str(item_id), command, ctx.actor())
-    return ctx.changed(view, expect_deadline)
+    return command
 
 
 @routes.route(

@@ -402,6 +402,7 @@ class Assignment(LedgerApplication):
             at=envelope.occurred_at,
             details=contract.details or {},
             group=contract.group,
+            evidence=[f.model_dump() for f in contract.evidence],
         )
         return Reaction([item])
 

@@ -128,9 +128,11 @@ class Item(Aggregate):
         at: datetime,
         details: dict[str, Any] | None = None,
         group: str | None = None,
+        evidence: list[dict[str, Any]] | None = None,
     ) -> None:
         self.source = source
         self.title = title
+        self.evidence = evidence or []  # what the office brought from the site
         self.content = content
         self.external_ref = external_ref
         self.requested_due_date = due_date

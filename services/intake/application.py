@@ -9,7 +9,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from services.intake.domain import Submission, check_submission, group_for, submission_id
+from services.intake.domain import (
+    Submission,
+    check_submission,
+    checked_evidence,
+    group_for,
+    submission_id,
+)
 from services.kernel.clock import Clock
 from services.kernel.dates import business_date
 from services.kernel.errors import Refused
@@ -47,6 +53,7 @@ class Intake(LedgerApplication):
             return {"item_id": str(item_id), "created": False}
         now = self.clock.now()
         check_submission(source, complexity, due_date, business_date(now))
+        files = checked_evidence(evidence or [])
         if due_date is not None:
             rules.check_due_date(source, due_date.isoformat(), True)
         submission = Submission(
@@ -62,7 +69,7 @@ class Intake(LedgerApplication):
             at=now,
             details=details or {},
             group=group_for(source, details or {}),
-            evidence=evidence or [],
+            evidence=files,
         )
         try:
             self.save(submission)

@@ -7,7 +7,9 @@ from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
+from pydantic import ValidationError
 
+from services.kernel.contracts import EvidenceFile
 from services.kernel.dates import check_not_past
 from services.kernel.errors import Refused
 from services.kernel.vocabulary import COMPLEXITIES, SOURCES
@@ -34,6 +36,19 @@ def check_submission(
             f"unknown complexity: {complexity}",
         )
     check_not_past(due_date, today)
+
+
+def checked_evidence(evidence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Files as every service records them (the kernel's contract), or refused before any
+    event is stored: a stored event its contract refuses could never be published."""
+    try:
+        return [EvidenceFile.model_validate(f).model_dump() for f in evidence]
+    except ValidationError:
+        raise Refused(
+            "invalid_evidence",
+            "附件：须先上传文件，再以其哈希、名称、大小和类型登记",
+            "evidence must be stored files (sha, name, size, content_type)",
+        ) from None
 
 
 def group_for(source: str, details: dict[str, Any]) -> str | None:

@@ -1,6 +1,6 @@
 // Each role's home page: the office's dashboard, a unit's work queue, the admin's accounts.
 import { api, unitNames, vocabulary } from "../api.js";
-import { h, replace, written } from "../dom.js";
+import { errorText, h, replace, written } from "../dom.js";
 import { countdowns, itemTable } from "./table.js";
 import * as admin from "./admin.js";
 
@@ -72,7 +72,7 @@ function trend(weeks) {
 async function queue(main, session) {
   const [words, units] = await Promise.all([vocabulary(), unitNames()]);
   const sections = [
-    ["待签收", { unsigned: true }],
+    ["待签收", { status: "assigned" }],
     ["即将到期（3 个工作日内）", { due_within: 3 }],
     ["已逾期", { overdue: true }],
     ["退回重办", { status: "returned" }],
@@ -90,7 +90,7 @@ async function queue(main, session) {
       replace(box, h("h2", {}, `${title}（${title === "配合办理" ? items.length : page.total}）`),
         itemTable(items, await countdowns(items), units, words));
     } catch (error) {
-      replace(box, h("h2", {}, title), h("p", { class: "notice error" }, error.message));
+      replace(box, h("h2", {}, title), h("p", { class: "notice error" }, errorText(error)));
     }
   }
 }

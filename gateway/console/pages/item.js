@@ -18,7 +18,7 @@ const EVENTS = {
 };
 // what of an event's data a person reads in the timeline
 const SHOWN = { content: "内容", reason: "理由", comment: "意见", reasons: "理由", due_date: "办理时限",
-  proposed_due_date: "申请延至", lead_unit: "牵头单位", verdict: "满意度", penalty: "问责", leader: "县领导",
+  proposed_due_date: "申请延至", lead_unit: "牵头单位", co_units: "配合单位", verdict: "满意度", penalty: "问责", leader: "县领导",
   period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型" };
 const FINAL = ["closed", "cancelled", "merged"];
 
@@ -62,8 +62,12 @@ function fact(label, value) {
 }
 
 function timelineEntry(e, words, unitName) {
-  const who = e.actor ? [e.actor.user, e.actor.unit ? unitName(e.actor.unit) : null].filter(Boolean).join(" · ") : "";
-  const shown = Object.entries(SHOWN).filter(([k]) => e.data[k] !== undefined && e.data[k] !== null && e.data[k] !== "")
+  const user = e.actor?.user?.startsWith("system:") ? "系统" : e.actor?.user;
+  const who = e.actor ? [user, e.actor.unit ? unitName(e.actor.unit) : null].filter(Boolean).join(" · ") : "";
+  const shown = Object.entries(SHOWN)
+    .filter(([k]) => e.data[k] !== undefined && e.data[k] !== null && e.data[k] !== "" && !(Array.isArray(e.data[k]) && !e.data[k].length))
+    // how a period was counted is the machine's note; the basis says it in words
+    .filter(([k]) => !(k === "period" && e.type === "DeadlineSet"))
     .map(([k, label]) => h("div", {}, h("b", {}, `${label}：`), describe(k, e.data[k], words, unitName)));
   return h("li", { class: e.verified ? "" : "broken" },
     h("div", { class: "when" }, writtenTime(e.at)),
@@ -75,6 +79,7 @@ function timelineEntry(e, words, unitName) {
 function describe(key, value, words, unitName) {
   if (key === "due_date" || key === "proposed_due_date") return written(value);
   if (key === "lead_unit") return unitName(value);
+  if (key === "co_units") return value.map(unitName).join("、");
   if (key === "verdict") return words.verdicts[value] || value;
   if (key === "penalty") return words.penalties[value] || value;
   if (key === "decision") return { accept: "通过", return: "退回", grant: "同意", deny: "不同意" }[value] || value;
