@@ -408,6 +408,11 @@ class PenaltyRecommendation(Strict):
     reasons: Text
 
 
+class Commendation(Strict):
+    unit: UnitCode
+    reasons: Text
+
+
 class Cancellation(Strict):
     reason: Text
 

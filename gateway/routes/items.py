@@ -17,6 +17,7 @@ from gateway.context import Context
 from gateway.schemas import (
     AssignItem,
     Cancellation,
+    Commendation,
     DueDatePreviewQuery,
     ExtensionDecision,
     ExtensionRequest,
@@ -219,6 +220,11 @@ def recommend_penalty(
     ctx: Context, item_id: UUID, body: PenaltyRecommendation
 ) -> ResponseReturnValue:
     return _give(ctx, item_id, "recommend_penalty", body)
+
+
+@item_command("commendations", "表扬：县领导或督查室肯定单位的办理工作", "commend", Commendation)
+def commend(ctx: Context, item_id: UUID, body: Commendation) -> ResponseReturnValue:
+    return _give(ctx, item_id, "commend", body)
 
 
 @item_command("cancel", "撤销（误登记或重复登记，留痕）", "cancel", Cancellation)

@@ -263,6 +263,11 @@ class Assignment(LedgerApplication):
             item_id, lambda item, now: item.recommend_penalty(penalty, unit, reasons, actor, now)
         )
 
+    def commend(
+        self, item_id: UUID, unit: str, reasons: str, actor: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._change(item_id, lambda item, now: item.commend(unit, reasons, actor, now))
+
     def cancel(self, item_id: UUID, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
         return self._change(item_id, lambda item, now: item.cancel(reason, actor, now))
 

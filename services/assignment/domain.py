@@ -56,6 +56,8 @@ ALLOWED_STATES: dict[str, tuple[Status, ...]] = {
     "recommend_penalty": tuple(
         s for s in STATUSES if s not in ("registered", "cancelled", "merged")
     ),
+    # 表扬 of a unit's work: once it had the item, even after it closed
+    "commend": tuple(s for s in STATUSES if s not in ("registered", "cancelled", "merged")),
     "cancel": NOT_FINAL,
     "merge": NOT_FINAL,
 }
@@ -81,6 +83,7 @@ COMMAND_LABELS: dict[str, str] = {
     "decide_extension": "审批延期",
     "record_satisfaction": "记录满意度",
     "recommend_penalty": "提出问责建议",
+    "commend": "表扬",
     "cancel": "撤销",
     "merge": "合并",
 }
@@ -434,6 +437,25 @@ class Item(Aggregate):
             actor=actor,
             at=at,
         )
+
+    def commend(self, unit: str, reasons: str, actor: dict[str, Any], at: datetime) -> None:
+        """表扬 by a county leader or the office: a unit that had the item, with reasons."""
+        self._guard("commend", actor)
+        if unit not in self.units_involved:
+            raise Refused(
+                "unit_not_involved",
+                f"单位：{unit} 没有承办过本事项，表扬只能给予承办过它的单位",
+                f"unit {unit} never had this item",
+            )
+        if not reasons.strip():
+            raise Refused(
+                "reasons_required", "表扬理由：须写明肯定的工作", "a commendation needs reasons"
+            )
+        self._commended(unit=unit, reasons=reasons.strip(), actor=actor, at=at)
+
+    @event("Commended")
+    def _commended(self, unit: str, reasons: str, actor: dict[str, Any], at: datetime) -> None:
+        pass
 
     def recommend_penalty(
         self, penalty: str, unit: str, reasons: str, actor: dict[str, Any], at: datetime

@@ -132,6 +132,10 @@ class AssignmentService:
         )
 
     @rpc
+    def commend(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
+        return self.runtime.app.commend(UUID(item_id), command["unit"], command["reasons"], actor)
+
+    @rpc
     def cancel(self, item_id: str, command: dict[str, Any], actor: dict) -> dict:
         return self.runtime.app.cancel(UUID(item_id), command["reason"], actor)
 

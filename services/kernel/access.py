@@ -61,6 +61,7 @@ ITEM_COMMANDS: dict[str, Permission] = {
     "decide_extension": Permission(OFFICE),
     "record_satisfaction": Permission(OFFICE),
     "recommend_penalty": Permission(OFFICE),
+    "commend": Permission(("leader", "supervisor")),
     "cancel": Permission(OFFICE),
     "merge": Permission(OFFICE),
 }

@@ -232,6 +232,13 @@ class DispatchDeadlineSet(Contract):
     working_days: int
 
 
+class Commended(Contract):
+    """表扬: a county leader or the office praises a unit's work on the item."""
+
+    unit: str
+    reasons: str
+
+
 class ItemCancelled(Contract):
     reason: str
 
@@ -268,6 +275,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         Escalated,
         EscalatedToLeader,
         PenaltyRecommended,
+        Commended,
         Overdue,
         DispatchDeadlineSet,
         ItemCancelled,

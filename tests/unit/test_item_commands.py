@@ -21,6 +21,7 @@ from services.kernel.vocabulary import STATUSES
 OFFICE = {"user": "supervisor", "role": "supervisor", "unit": None}
 WATER = {"user": "handler-water", "role": "handler", "unit": "water"}
 XIHE = {"user": "handler-xihe", "role": "handler", "unit": "xihe"}
+LEADER = {"user": "leader-wang", "role": "leader", "unit": None}
 UNITS = [
     {"code": "water", "name": "县水务局", "kind": "department"},
     {"code": "xihe", "name": "西河镇", "kind": "town"},
@@ -135,6 +136,7 @@ COMMANDS: dict[str, Command] = {
     "recommend_penalty": lambda app, i, r: app.recommend_penalty(
         i, "circulate_criticism", "water", "逾期未办结", OFFICE
     ),
+    "commend": lambda app, i, r: app.commend(i, "water", "入户回访细致，群众满意", LEADER),
     "cancel": lambda app, i, r: app.cancel(i, "误登记", OFFICE),
     "merge": lambda app, i, r: app.merge(i, received(app), "重复登记", OFFICE),
 }
@@ -257,3 +259,20 @@ def test_the_history_chains_every_event_by_its_hash(app, rules):
     assert len({e["hash"] for e in history}) == 3
     assert history[2]["actor"] == WATER
     assert history[2]["data"] == {"unit": "water"}
+
+
+def test_a_leader_commends_a_unit_that_had_the_item(app: Assignment, rules: Rules):
+    item_id = to_status(app, rules, "closed", "work_report")
+    app.commend(item_id, "water", "入户回访细致，群众满意", LEADER)
+    event = app.history(item_id)[-1]
+    assert (event["type"], event["data"], event["actor"]) == (
+        "Commended",
+        {"unit": "water", "reasons": "入户回访细致，群众满意"},
+        LEADER,
+    )
+    with pytest.raises(Refused) as refused:
+        app.commend(item_id, "health", "好", LEADER)
+    assert refused.value.code == "unit_not_involved"
+    with pytest.raises(Refused) as refused:
+        app.commend(item_id, "water", "好", WATER)
+    assert refused.value.code == "forbidden"
