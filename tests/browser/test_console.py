@@ -99,6 +99,7 @@ def test_an_item_from_registration_to_closing(
     password = stack.settings.demo_password
     supervisor.set_clock("2026-09-29T09:00:00+08:00")
     title = f"城关镇老旧小区供暖管网改造 {unique_ref()}"
+    closed_before = supervisor.get("/api/v1/reports/dashboard").json()["counts"]["closed"]
     office = browser_factory()
     sign_in(office, "supervisor", password)
     wait(office, "h1", "工作台")
@@ -182,6 +183,9 @@ def test_an_item_from_registration_to_closing(
     office.screenshot("item")
 
     # the dashboard and the ledger count it
+    office.open("/")
+    closed = wait(office, "a.stat[href='#/items?status=closed'] strong")
+    assert int(closed.text) == closed_before + 1
     office.open("/items?status=closed&unit=chengguan")
     wait(office, "table.items", title)
     office.screenshot("items")
@@ -236,3 +240,62 @@ def test_a_finding_registered_offline_on_a_phone_arrives_once(
     assert received["due_date"] == "2026-10-14"
     assert received["details"] == {"place": "东川镇河滨路 3 号桥下"}
     assert [f["name"] for f in received["evidence"]] == ["河道.png"]
+
+
+def test_a_leader_issues_an_instruction_and_commends_the_unit(
+    stack: Stack, supervisor: Client, browser_factory
+):
+    supervisor.set_clock("2026-09-29T09:00:00+08:00")
+    leader = browser_factory()
+    sign_in(leader, "leader", stack.settings.demo_password)
+    wait(leader, "h1", "工作台")
+    leader.open("/register")
+    form = wait(leader, "main form")
+    assert [o.text for o in Select(form.find_element(By.NAME, "source")).options] == [
+        "领导批示和交办事项"
+    ]
+    title = f"请抓紧解决西河镇中学校舍维修问题 {unique_ref()}"
+    fill(form, "title", title)
+    fill(form, "content", "开学前务必完成。")
+    fill(form, "issued_by", "王建国")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(leader, "h1 .status", "待交办")
+    item_id = leader.driver.current_url.rsplit("/", 1)[1]
+
+    supervisor.assign(item_id, "xihe")
+    leader.open(f"/items/{item_id}")
+    form = command(leader, "表扬")
+    fill(form, "unit", "xihe")
+    fill(form, "reasons", "当天到现场，三天内拿出维修方案。")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait(leader, "ol.timeline", "表扬")
+    assert (
+        "当天到现场，三天内拿出维修方案。"
+        in leader.driver.find_element(By.CSS_SELECTOR, "ol.timeline").text
+    )
+    leader.screenshot("leader-item")
+    leader.open("/reports")
+    wait(leader, "h1", "建议提案办理情况")
+    leader.screenshot("reports")
+
+
+@pytest.mark.parametrize(
+    ("user", "page", "heading"),
+    [
+        ("auditor", "/", "工作台"),
+        ("auditor", "/audit", "台账校验"),
+        ("admin", "/", "用户与密钥"),
+        ("admin", "/settings", "设置"),
+        ("supervisor", "/settings", "设置"),
+        ("supervisor", "/items", "事项"),
+    ],
+)
+def test_each_role_finds_its_pages(
+    stack: Stack, browser_factory, user: str, page: str, heading: str
+):
+    browser = browser_factory()
+    sign_in(browser, user, stack.settings.demo_password)
+    browser.open(page)
+    wait(browser, "main h1", heading)
+    wait(browser, "main .view > :not(.loading)")
+    browser.screenshot(f"{user}-{page.strip('/') or 'home'}")

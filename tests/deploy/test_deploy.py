@@ -104,6 +104,7 @@ def test_the_compose_file_names_every_part_of_the_stack():
         "rabbitmq",
         "prometheus",
         "grafana",
+        "proxy",
     }
     for name in PROCESSES:
         assert compose["services"][name]["depends_on"]["migrate"]["condition"] == (

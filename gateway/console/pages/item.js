@@ -11,7 +11,7 @@ const EVENTS = {
   FeedbackReturned: "退回重办", Closed: "办结", DeadlineSet: "办理时限", ReminderIssued: "催办",
   Overdue: "逾期", Escalated: "督办升级", EscalatedToLeader: "提请县领导督促", PenaltyRecommended: "问责建议",
   ExtensionRequested: "延期申请", ExtensionGranted: "同意延期", ExtensionDenied: "不同意延期",
-  ReturnedByUnit: "单位退回", SatisfactionRecorded: "回访满意度", Reopened: "重新办理",
+  ReturnedByUnit: "单位退回", Commended: "表扬", SatisfactionRecorded: "回访满意度", Reopened: "重新办理",
   ItemCancelled: "撤销", ItemMerged: "合并", ClockOpened: "开始计时", ClockStopped: "停止计时",
   IndicatorReported: "指标月度数据", NoticeNumberIssued: "督办通知编号", Rectified: "整改完成",
   Reported: "报送", ReportedBack: "回复上级", ActionSkipped: "跳过提醒",
@@ -19,7 +19,7 @@ const EVENTS = {
 // what of an event's data a person reads in the timeline
 const SHOWN = { content: "内容", reason: "理由", comment: "意见", reasons: "理由", due_date: "办理时限",
   proposed_due_date: "申请延至", lead_unit: "牵头单位", co_units: "配合单位", verdict: "满意度", penalty: "问责", leader: "县领导",
-  period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型" };
+  unit: "单位", period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型" };
 const FINAL = ["closed", "cancelled", "merged"];
 
 export async function render(main, { id }, session) {
@@ -78,7 +78,7 @@ function timelineEntry(e, words, unitName) {
 
 function describe(key, value, words, unitName) {
   if (key === "due_date" || key === "proposed_due_date") return written(value);
-  if (key === "lead_unit") return unitName(value);
+  if (key === "lead_unit" || key === "unit") return unitName(value);
   if (key === "co_units") return value.map(unitName).join("、");
   if (key === "verdict") return words.verdicts[value] || value;
   if (key === "penalty") return words.penalties[value] || value;
@@ -118,9 +118,13 @@ function actions(item, session, words, units) {
   if (office && ["feedback_accepted", "closed"].includes(s) && ["proposal", "hotline", "netizen", "petition"].includes(item.source) && !item.satisfaction) {
     forms.push(simple(item, "回访满意度", "satisfaction", [choice("verdict", "满意度", words.verdicts), text("comment", "说明", false)], "记录"));
   }
+  const involved = Object.fromEntries([item.lead_unit, ...item.co_units].filter(Boolean).map((u) => [u, units[u] || u]));
+  if ((office || session.role === "leader") && !["registered", "cancelled", "merged"].includes(s)) {
+    forms.push(simple(item, "表扬", "commendations", [choice("unit", "单位", involved), text("reasons", "肯定的工作")], "表扬"));
+  }
   if (office && !FINAL.includes(s)) {
     forms.push(simple(item, "问责建议", "penalties", [choice("penalty", "问责", words.penalties),
-      choice("unit", "单位", Object.fromEntries([item.lead_unit, ...item.co_units].filter(Boolean).map((u) => [u, units[u] || u]))),
+      choice("unit", "单位", involved),
       text("reasons", "理由")], "提出建议", "secondary"));
     forms.push(simple(item, "撤销（误登记、重复登记）", "cancel", [text("reason", "撤销理由")], "撤销", "danger"));
   }

@@ -1,16 +1,16 @@
 // The office's settings: time limits, the official calendar, units and their leaders in charge.
-import { api, unitNames } from "../api.js";
+import { api, unitNames, vocabulary } from "../api.js";
 import { errorText, field, h, message, replace, select, written } from "../dom.js";
 
 export async function render(main, _params, session) {
   const office = session.role === "supervisor";
-  const [limits, leaders, units] = await Promise.all([
-    api.get("/api/v1/admin/time-limits"), api.get("/api/v1/admin/leaders"), unitNames()]);
+  const [limits, leaders, units, words] = await Promise.all([
+    api.get("/api/v1/admin/time-limits"), api.get("/api/v1/admin/leaders"), unitNames(), vocabulary()]);
   const year = new Date().getFullYear();
   const calendar = await api.get(`/api/v1/admin/calendar/${year}`);
   const names = Object.fromEntries(leaders.leaders.map((l) => [l.code, `${l.name}（${l.title}）`]));
   replace(main, h("h1", {}, "设置"),
-    h("section", { class: "card" }, h("h2", {}, "办理时限"), limitsTable(limits.limits),
+    h("section", { class: "card" }, h("h2", {}, "办理时限"), limitsTable(limits.limits, words),
       office ? limitsForm(limits.limits) : null,
       limits.changes.length ? h("details", {}, h("summary", {}, `修改记录（${limits.changes.length}）`),
         h("ul", {}, limits.changes.map((c) => h("li", {}, `${c.at ? written(c.at) : ""} ${c.actor?.user || ""}：${c.reason}`)))) : null),
@@ -24,8 +24,28 @@ export async function render(main, _params, session) {
       h("p", {}, `默认县领导（单位未指定分管领导时的督办去向）：${names[leaders.default] || "未指定"}`)));
 }
 
-function limitsTable(limits) {
-  return h("pre", { class: "limits", tabindex: "0" }, JSON.stringify(limits, null, 2));
+// each source's period in words, as the policy states it
+function period(spec, words) {
+  if (spec.working_days) return `交办后 ${spec.working_days} 个工作日`;
+  if (spec.months) return `交办后 ${spec.months} 个月`;
+  if (spec.named_date_required) return "按通知或上级反馈指定的日期";
+  if (spec.quarterly_progress) return "按季度报送进展，当年最后一个工作日前完成";
+  if (spec.by_complexity) {
+    return Object.entries(spec.by_complexity).map(([k, n]) => `${words.complexities[k]} ${n} 个工作日`).join("，");
+  }
+  return JSON.stringify(spec);
+}
+
+function limitsTable(limits, words) {
+  return [
+    h("table", {}, h("thead", {}, h("tr", {}, h("th", {}, "来源"), h("th", {}, "承办单位办理时限"), h("th", {}, "督查室交办时限"))),
+      h("tbody", {}, Object.entries(limits.sources).map(([source, spec]) => h("tr", {},
+        h("td", {}, words.sources[source] || source), h("td", {}, period(spec, words)),
+        h("td", {}, `登记后 ${limits.dispatch_working_days[source]} 个工作日`))))),
+    h("p", {}, `到期前 ${limits.reminder_working_days_before} 个工作日提醒；交办后 ${limits.return_window_working_days} 个工作日内可退回；`,
+      "逾期后：", limits.escalation.map((step) => `${step.after_working_days} 个工作日${words.penalties[step.action] || "提请县领导督促"}`).join("，"),
+      "。办理难度未注明时按", words.complexities[limits.default_complexity], "计。"),
+  ];
 }
 
 function limitsForm(limits) {
