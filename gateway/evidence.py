@@ -66,7 +66,7 @@ class StoredFile:
 def sniff(head: bytes) -> str:
     """The file's type from its first bytes; refuses anything not on the allowed list."""
     if not head:
-        raise Refused("empty_file", "文件为空", "empty file")
+        raise Refused("empty_file", "文件：内容为空，请重新选择文件", "empty file")
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime not in ALLOWED_TYPES:
@@ -139,7 +139,7 @@ class EvidenceStore(ABC):
         if digest.digest().hex() != sha:
             raise Refused(
                 "file_tampered",
-                "文件内容与登记时的哈希不一致，可能已被篡改",
+                "文件内容与登记时的哈希不一致，可能已被篡改，请联系系统管理员核查",
                 "the stored file no longer matches its recorded hash",
                 409,
             )

@@ -34,10 +34,13 @@ def size_label(limit: int) -> str:
     return f"{limit // MiB} MB" if limit % MiB == 0 else f"{limit // KiB} KB"
 
 
-def too_large(code: str, what_zh: str, what_en: str, limit: int) -> Refused:
+def too_large(
+    code: str, what_zh: str, what_en: str, limit: int, advice: str = "请压缩或拆分后重新上传"
+) -> Refused:
+    """`advice`: what the person can do about it."""
     return Refused(
         code,
-        f"{what_zh}超过 {size_label(limit)} 上限",
+        f"{what_zh}超过 {size_label(limit)} 上限，{advice}",
         f"{what_en} larger than {limit} bytes",
         413,
     )

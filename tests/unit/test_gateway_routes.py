@@ -95,7 +95,7 @@ def test_a_route_that_needs_a_token_refuses_without_one_and_documents_it():
         assert "401" in responses, route.name
         answer = client.open(url(route.openapi_path), method=route.method)
         assert answer.status_code == 401, route.name
-        assert answer.json["message"] == "未登录或登录已过期"
+        assert answer.json["message"] == "未登录或登录已过期，请重新登录"
 
 
 def test_a_route_for_some_roles_refuses_the_others_and_documents_it():
@@ -128,7 +128,7 @@ def test_a_bad_body_is_refused_naming_each_field_in_chinese():
     )
     assert answer.status_code == 400
     fields = {f["field"]: f["message"] for f in answer.json["fields"]}
-    assert fields["title"] == "标题：必填"
+    assert fields["title"] == "标题：必填，请填写"
     assert set(fields) == {"source", "title", "content"}
 
 
