@@ -203,17 +203,18 @@ BOOLEAN_LABELS = {"true": "是", "false": "否"}
 
 # What a value of each pattern looks like, in the staff's words.
 PATTERN_HINTS = {
-    f"^{USERNAME}$": "只能用小写字母、数字、点、下划线或连字符，以字母或数字开头，至多 63 个字符",
+    f"^{USERNAME}$": "只能用小写字母、数字、点、下划线或连字符，以字母或数字开头，"
+    "至多 63 个字符，请修改",
     SM3_HEX: "须为上传文件后得到的文件编号（64 位十六进制的 SM3 摘要），请先上传文件",
-    QUARTER: "须为“年份-Q季度”，如 2026-Q1",
-    MONTH: "须为“年份-月份”，如 2026-01",
-    CODE: "须为小写字母开头的编码，只含小写字母、数字或连字符，至多 40 个字符",
+    QUARTER: "须为“年份-Q季度”，请按 2026-Q1 的格式填写",
+    MONTH: "须为“年份-月份”，请按 2026-01 的格式填写",
+    CODE: "须为小写字母开头的编码，只含小写字母、数字或连字符，至多 40 个字符，请修改",
 }
 
 _DATE = "须为有效的日期，格式如 2026-01-05，请检查年、月、日"
-_DATETIME = "须为带时区的时间，格式如 2026-01-05T09:00:00+08:00"
+_DATETIME = "须为带时区的时间，请按 2026-01-05T09:00:00+08:00 的格式填写"
 _OBJECT = "须为对象，请把各项放在花括号 {{ }} 中"
-_UUID = "须为系统给出的 36 位编号，如 0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59"
+_UUID = "须为系统给出的 36 位编号，如 0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59，请照原样复制"
 # Each pydantic error type, as the reason after the field's label; `{...}` is filled from the
 # error's context (its limit). Literals, patterns, lengths of 1 and unknown fields have their
 # own sentences in `_reason`.
@@ -231,18 +232,18 @@ MESSAGES = {
     "datetime_type": _DATETIME,
     "datetime_parsing": _DATETIME,
     "datetime_from_date_parsing": _DATETIME,
-    "timezone_aware": "须带时区，如 2026-01-05T09:00:00+08:00 末尾的 +08:00",
+    "timezone_aware": "须带时区，请在时间末尾加上时区，如 2026-01-05T09:00:00+08:00",
     "list_type": "须为列表，请把各项放在方括号 [ ] 中",
     "dict_type": _OBJECT,
     "model_type": _OBJECT,
     "model_attributes_type": _OBJECT,
     "bool_type": f"请选择以下之一：{choices(BOOLEAN_LABELS)}",
     "bool_parsing": f"请选择以下之一：{choices(BOOLEAN_LABELS)}",
-    "int_type": "须为整数，如 50",
-    "int_parsing": "须为整数，如 50",
-    "int_from_float": "须为整数，如 50，不能带小数",
-    "float_type": "须为数值，如 8.5",
-    "float_parsing": "须为数值，如 8.5",
+    "int_type": "须为整数，请填写不带小数的数字",
+    "int_parsing": "须为整数，请填写不带小数的数字",
+    "int_from_float": "须为整数，请填写不带小数的数字",
+    "float_type": "须为数值，请填写数字，如 8.5",
+    "float_parsing": "须为数值，请填写数字，如 8.5",
     "finite_number": "须为有限的数值，请填写具体的数字",
     "greater_than": "须大于 {gt}，请改为更大的数",
     "greater_than_equal": "不能小于 {ge}，请改为 {ge} 或更大的数",

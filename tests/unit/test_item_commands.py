@@ -190,13 +190,20 @@ def test_a_handler_acts_only_for_its_own_unit(app, rules):
     with pytest.raises(Refused) as refused:
         app.acknowledge(item_id, XIHE)
     assert (refused.value.code, refused.value.status) == ("not_lead_unit", 403)
+    assert refused.value.message_zh == (
+        "只有牵头单位可以签收；本单位不是此事项的牵头单位，如需提出意见请报送配合意见"
+    )
     app.submit_co_unit_opinion(item_id, "配合意见", [], XIHE)
     with pytest.raises(Refused) as refused:
         app.submit_co_unit_opinion(item_id, "配合意见", [], WATER)
     assert (refused.value.code, refused.value.status) == ("not_co_unit", 403)
+    assert refused.value.message_zh == (
+        "只有配合单位可以报送配合意见；牵头单位请报送进展或反馈办理结果"
+    )
     with pytest.raises(Refused) as refused:
         app.assign(item_id, "health", [], None, WATER, rules, reassign=True)
     assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+    assert refused.value.message_zh == "无权执行此操作：改派仅限督查室办理"
 
 
 def test_assignments_and_reassignments_number_their_notices_in_one_yearly_register(app, rules):
