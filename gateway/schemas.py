@@ -88,7 +88,7 @@ def _year(value: Any) -> int:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or not FIRST_DAY.year <= value <= LAST_DAY.year:
-        raise ValueError(f"须为 {FIRST_DAY.year} 至 {LAST_DAY.year} 年之间的年份")
+        raise ValueError(f"须为 {FIRST_DAY.year} 至 {LAST_DAY.year} 年之间的年份，如 2026")
     return value
 
 
@@ -337,14 +337,16 @@ class MeetingDetails(Strict):
 def _target(value: Any) -> float | str | None:
     """A figure (a number, never true/false) or words, as a work-report target is written."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("须为有限的数值")
+        raise ValueError("须为有限的数值，请填写具体的数字")
     if value is None or isinstance(value, float):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str) and 0 < len(value.strip()) <= 200:
         return value.strip()
-    raise ValueError("须为数值（主要经济指标）或不超过 200 字的文字（重点任务）")
+    raise ValueError(
+        "须为数值（主要经济指标，如 8.5）或不超过 200 字的文字（重点任务，如“年内建成投用”）"
+    )
 
 
 Target = Annotated[

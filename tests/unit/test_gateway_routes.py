@@ -167,7 +167,7 @@ def test_a_year_out_of_range_is_refused_naming_it():
     app, _ = gateway("manual")
     answer = app.test_client().get("/api/v1/admin/calendar/1999", headers=token("leader"))
     assert answer.status_code == 400
-    assert answer.json["fields"][0]["message"] == "年度：须为 2000 至 2100 年之间的年份"
+    assert answer.json["fields"][0]["message"] == "年度：须为 2000 至 2100 年之间的年份，如 2026"
 
 
 def test_a_malformed_file_hash_names_no_file():

@@ -227,6 +227,12 @@ INDICATOR = {"year": 2026, "number": "1", "kind": "indicator", "measure": "%"}
         ("value_error", "RegisterItem", {**ITEM, "source": "work_report",
          "details": {**INDICATOR, "target": "两成"}}, "details.target",
          "年度目标：主要经济指标的年度目标须为数值，如 8.5"),
+        ("value_error", "RegisterItem", {**ITEM, "source": "work_report",
+         "details": {**INDICATOR, "kind": "task", "target": [1]}}, "details.target",
+         "年度目标：须为数值（主要经济指标，如 8.5）或不超过 200 字的文字（重点任务，"
+         "如“年内建成投用”）"),
+        ("value_error", "YearPath", {"year": "MMXXVI"}, "year",
+         "年度：须为 2000 至 2100 年之间的年份，如 2026"),
         ("value_error", "RegisterItem", {**ITEM, "source": "meeting", "details": {
          "meeting_date": "2026-01-05", "decision_number": "1"}}, "details.meeting_name",
          "会议名称：必填，请填写"),
