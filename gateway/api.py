@@ -250,7 +250,7 @@ def _too_deep() -> BadRequest:
         [
             {
                 "field": "body",
-                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限",
+                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限，请减少嵌套层数",
                 "message_en": f"JSON nested deeper than {limits.JSON_DEPTH} levels",
             }
         ]

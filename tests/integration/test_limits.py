@@ -241,7 +241,7 @@ def test_a_workbook_that_unpacks_past_the_limit_is_refused_unopened(
 
 
 def test_too_deep_a_document_is_a_400_naming_the_limit(supervisor: Client, unchanged: None):
-    message = "请求体：JSON 嵌套超过 32 层上限"
+    message = "请求体：JSON 嵌套超过 32 层上限，请减少嵌套层数"
     for document in (
         "[" * 100_000,  # beyond what Python's parser can follow
         '{"source": "special", "title": "t", "content": "c", "details": '
@@ -253,7 +253,7 @@ def test_too_deep_a_document_is_a_400_naming_the_limit(supervisor: Client, uncha
         response = supervisor.request(
             "POST", "/api/v1/items", data=document, headers={"Content-Type": "application/json"}
         )
-        body = refusal(response, 400, "请求参数有误")
+        body = refusal(response, 400, f"请求有误，请修改后重新提交：{message}")
         assert [f["message"] for f in body["fields"]] == [message]
 
 
@@ -280,8 +280,12 @@ def test_only_the_office_moves_the_test_clock(stack: Stack, handler_factory, sup
     path = "/api/v1/_test/clock"
     body = {"now": "2026-11-02T09:00:00+08:00"}
     anonymous = requests.post(f"{stack.gateway_url}{path}", json=body, timeout=10)
-    refusal(anonymous, 401, "未登录或登录已过期")
-    refusal(handler_factory("water").post(path, body), 403, "无权执行此操作")
+    refusal(anonymous, 401, "未登录或登录已过期，请重新登录")
+    refusal(
+        handler_factory("water").post(path, body),
+        403,
+        "无权执行此操作：此操作仅限督查室，如确需办理请联系督查室",
+    )
     assert supervisor.set_clock(body["now"])["now"].startswith("2026-11-02T01:00:00")
 
 
