@@ -138,7 +138,7 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_field(supervisor: Clie
     )
     assert response.status_code == 400
     assert response.json()["fields"][0]["field"] == "co_units.0"
-    assert response.json()["fields"][0]["message"].startswith("配合单位：含有无法保存的字符")
+    assert response.json()["fields"][0]["message"].startswith("配合单位第 1 项：含有无法保存的字符")
     surrogate = supervisor.request(
         "POST",
         "/api/v1/items",
