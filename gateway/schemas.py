@@ -264,8 +264,8 @@ class Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def storable_text(cls, data: Any) -> Any:
-        if isinstance(data, dict) and (paths := _unstorable(data, "")):
-            raise UnstorableText(paths)
+        if isinstance(data, dict) and (places := _unstorable(data, ())):
+            raise UnstorableText(places)
         return data
 
 
@@ -600,27 +600,30 @@ class NestedErrors(ValueError):
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+Loc = tuple[str | int, ...]
+
+
 class UnstorableText(ValueError):
-    """Strings (or object keys) that cannot be stored, by their fields' paths."""
+    """Strings (or object keys) that cannot be stored, by their fields' places."""
 
-    def __init__(self, paths: list[str]) -> None:
-        super().__init__(paths)
-        self.paths = paths
+    def __init__(self, places: list[Loc]) -> None:
+        super().__init__(places)
+        self.places = places
 
 
-def _unstorable(value: Any, path: str) -> list[str]:
+def _unstorable(value: Any, loc: Loc) -> list[Loc]:
     if isinstance(value, str):
-        return [path] if _UNSTORABLE.search(value) else []
+        return [loc] if _UNSTORABLE.search(value) else []
     if isinstance(value, dict):
         out = []
         for key, inner in value.items():
             if _UNSTORABLE.search(key):
-                out.append(path)  # the key itself cannot be echoed back in the answer
+                out.append(loc)  # the key itself cannot be echoed back in the answer
             else:
-                out += _unstorable(inner, f"{path}.{key}" if path else str(key))
+                out += _unstorable(inner, (*loc, key))
         return out
     if isinstance(value, list):
-        return [p for i, inner in enumerate(value) for p in _unstorable(inner, f"{path}.{i}")]
+        return [p for i, inner in enumerate(value) for p in _unstorable(inner, (*loc, i))]
     return []
 
 
@@ -651,9 +654,7 @@ def _inner_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def _place(
-    model: type[BaseModel] | None, loc: tuple[int | str, ...]
-) -> tuple[str, type[BaseModel] | None, str]:
+def _place(model: type[BaseModel] | None, loc: Loc) -> tuple[str, type[BaseModel] | None, str]:
     """What `loc` names, in Chinese (佐证材料第 1 项的文件编号), with the model that holds its last
     field and that field's name."""
     label, holder, name = "", model, ""
@@ -704,12 +705,11 @@ def field_errors(error: ValidationError) -> list[dict[str, Any]]:
     for e in error.errors():
         nested = (e.get("ctx") or {}).get("error")
         if isinstance(nested, UnstorableText):
-            for path in nested.paths:
-                loc = tuple(int(p) if p.isdigit() else p for p in path.split(".")) if path else ()
+            for loc in nested.places:
                 label, _, _ = _place(model, loc)
                 out.append(
                     {
-                        "field": path or "body",
+                        "field": ".".join(map(str, loc)) or "body",
                         "message": f"{label}：含有无法保存的字符（空字符或残缺的字符编码），"
                         "请删去后重新提交",
                         "message_en": "contains a NUL character or a lone surrogate",

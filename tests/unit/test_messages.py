@@ -239,6 +239,9 @@ INDICATOR = {"year": 2026, "number": "1", "kind": "indicator", "measure": "%"}
         ("unstorable", "AssignItem", {"lead_unit": "water", "co_units": ["xi\x00he"]},
          "co_units.0",
          "配合单位第 1 项：含有无法保存的字符（空字符或残缺的字符编码），请删去后重新提交"),
+        # "¹".isdigit() holds: a key is a key, never taken for a list's index
+        ("unstorable", "RegisterItem", {**ITEM, "details": {"¹": "x\x00"}}, "details.¹",
+         "事项详情的“¹”：含有无法保存的字符（空字符或残缺的字符编码），请删去后重新提交"),
     ],
 )  # fmt: skip
 def test_each_kind_of_bad_value_is_refused_in_chinese_naming_the_field_and_the_way_out(
