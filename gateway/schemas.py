@@ -694,7 +694,10 @@ def _reason(e: Any, holder: type[BaseModel] | None, name: str) -> str:
     if kind not in MESSAGES:
         return UNKNOWN_ERROR
     given = e.get("input")
-    return MESSAGES[kind].format(**ctx, length=len(given) if isinstance(given, str) else 0)
+    try:
+        return MESSAGES[kind].format(**ctx, length=len(given) if isinstance(given, str) else 0)
+    except KeyError:  # a context without the limit its template names: say what we can
+        return UNKNOWN_ERROR
 
 
 def field_errors(error: ValidationError) -> list[dict[str, Any]]:

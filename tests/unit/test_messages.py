@@ -287,6 +287,11 @@ def test_bounds_and_enumerations_show_the_limit(data: dict[str, Any], expected: 
     assert message(Limited, data) == expected
 
 
+def test_an_error_without_the_limit_its_template_names_is_still_answered():
+    unexpected = {"type": "greater_than_equal", "ctx": {}, "input": 0}
+    assert schemas._reason(unexpected, None, "limit") == "取值无效，请检查后重新填写"
+
+
 def test_every_message_template_is_chinese_and_says_what_to_do():
     for kind, template in MESSAGES.items():
         text = re.sub(r"\{[^{}]*\}", "", template)  # its placeholders
