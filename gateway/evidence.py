@@ -185,7 +185,7 @@ class Sniffer:
 
     def _allowed(self) -> str:
         if self._empty:
-            raise Refused("empty_file", "文件：文件为空，请选择要上传的文件", "empty file")
+            raise Refused("empty_file", "文件：内容为空，请选择要上传的文件", "empty file")
         if self._mime is None:
             raise not_allowed(self._seen)
         return self._mime

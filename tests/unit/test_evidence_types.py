@@ -159,7 +159,7 @@ def test_an_empty_file_is_refused():
     refusal = refused(b"")
     assert (refusal.code, refusal.message_zh) == (
         "empty_file",
-        "文件：文件为空，请选择要上传的文件",
+        "文件：内容为空，请选择要上传的文件",
     )
 
 
