@@ -323,7 +323,8 @@ def small_pool_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -
 def _answers(url: str) -> bool:
     try:
         return requests.get(f"{url}/healthz", timeout=2).ok
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
+        # a worker still booting on a loaded machine: not answering yet
         return False
 
 
