@@ -22,6 +22,9 @@ JSON_DEPTH = 32
 # Multipart framing around an upload: boundaries, part headers, the file's name.
 FORM_BYTES = 64 * KiB
 EVIDENCE_BYTES = 20 * MiB
+# A short video from a phone (MP4, MOV): about a minute at 1080p. An upload's request may be
+# this long; a file that is no video is refused once it passes EVIDENCE_BYTES.
+VIDEO_BYTES = 100 * MiB
 XLSX_BYTES = 10 * MiB
 # What a workbook's parts may add up to unpacked: a 10 MB list of 20,000 rows of Chinese text
 # unpacks to about 20 MB, while a crafted 20 KB file can declare gigabytes.
