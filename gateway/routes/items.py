@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from gateway.answers import DueDatePreview, History, Item, ItemList
 from gateway.api import Routes, V
 from gateway.context import Context
+from gateway.evidence import file_not_found
 from gateway.schemas import (
     AssignItem,
     Cancellation,
@@ -248,8 +249,12 @@ def _give(
 
 def _with_files(ctx: Context, command: dict[str, Any]) -> dict[str, Any]:
     """Evidence goes to the services as the files' full records, each checked against its
-    hash first."""
+    hash first. A file the caller may not read (another unit's) is refused as one that does
+    not exist: attaching it would let the caller read it."""
     if "evidence" in command:
+        for ref in command["evidence"]:
+            if not ctx.may_read_file(ref["sha"]):
+                raise file_not_found()
         command["evidence"] = [
             ctx.files.describe(ref["sha"], ref["name"]).as_dict() for ref in command["evidence"]
         ]
