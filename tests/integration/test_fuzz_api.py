@@ -47,8 +47,9 @@ pytestmark = pytest.mark.integration
 
 OPENAPI = "/api/v1/openapi.json"
 # Moves every service's clock for the rest of the session; the tests that need it set it. And
-# signing out ends every session of the user whose token the fuzzer sends.
-TEST_ONLY = ["/api/v1/_test/clock", "/api/v1/auth/logout"]
+# signing out (by token or the console's cookie) ends every session of the user whose token the
+# fuzzer sends.
+TEST_ONLY = ["/api/v1/_test/clock", "/api/v1/auth/logout", "/api/v1/auth/session"]
 # A valid call changes the policy or the calendar every later test's due dates are counted
 # with, so only their refusals are fuzzed.
 POLICY_CHANGES = ["/api/v1/admin/time-limits", "/api/v1/admin/calendar/{year}"]
@@ -67,6 +68,7 @@ ACCEPTED = {200, 201, 404, 409, 422}
 RULE_REFUSALS = {
     "/api/v1/auth/token": {401, 423, 429},
     "/api/v1/auth/refresh": {401},
+    "/api/v1/auth/session/refresh": {401},
     "/api/v1/files": {413, 415},
 }
 
