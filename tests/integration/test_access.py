@@ -199,8 +199,8 @@ def fits(case: schemathesis.Case) -> bool:
 
 
 def test_the_generated_visit_covers_every_route_naming_an_item_or_a_file():
-    # the item, its history, its 15 commands, and a file
-    assert len(NAMING_ROUTES) == 18, NAMING_ROUTES
+    # the item, its history, its 16 commands, the due-date preview, and a file
+    assert len(NAMING_ROUTES) == 20, NAMING_ROUTES
 
 
 @stranger_schema.parametrize()
