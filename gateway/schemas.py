@@ -18,11 +18,11 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
-from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
     COMPLEXITY_LABELS,
     EXTENSION_OUTCOME_LABELS,
@@ -589,19 +589,21 @@ class CountdownQuery(Strict):
         ),
     ]
 
-    def parsed(self) -> list[date]:
-        days = []
-        for text in self.dates.split(","):
+    @field_validator("dates")
+    @classmethod
+    def real_dates(cls, dates: str) -> str:
+        for text in dates.split(","):
             try:
-                days.append(_office_date(date.fromisoformat(text)))
+                _office_date(date.fromisoformat(text))
             except ValueError:
-                raise Refused(
-                    "invalid_dates",
-                    f"日期：{text} 不是 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，"
-                    "请按 2026-10-13 的格式填写",
-                    f"not a valid date: {text}",
+                raise ValueError(
+                    f"{text} 不是 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，"
+                    "请按 2026-10-13 的格式填写"
                 ) from None
-        return days
+        return dates
+
+    def parsed(self) -> list[date]:
+        return [date.fromisoformat(text) for text in self.dates.split(",")]
 
 
 class ItemPath(Strict):

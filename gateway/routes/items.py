@@ -78,7 +78,8 @@ def item_command(
     roles=REGISTRARS,
     body=RegisterItem,
     answers={201: Item, 200: Item},
-    refusals=(422, 503),
+    # 404: an evidence file that was never uploaded (or that the caller may not read)
+    refusals=(404, 422, 503),
 )
 def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
     """The office registers any item; a county leader the instructions (批示) it issues."""
