@@ -56,7 +56,8 @@ QUARTER = r"^\d{4}-Q[1-4]$"
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 CODE = r"^[a-z][a-z0-9-]{0,39}$"
 # a page of dates (the console's countdowns): up to 100, comma-separated
-DATES = r"^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2}){0,99}$"
+_DAY = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DATES = rf"^{_DAY}(,{_DAY}){{0,99}}$"
 Username = Annotated[
     str, Field(pattern=f"^{USERNAME}$", description="小写字母、数字、点、下划线或连字符")
 ]
