@@ -148,6 +148,9 @@ class Item(Answer):
     registered_at: datetime | None = None
     updated_at: datetime | None = None
     notice_number: str | None = None
+    notice_numbers: list[str] = Field(
+        default=[], description="事项的全部《转办通知》编号（含改派前的）"
+    )
     group: str | None = None
     details: dict[str, Any] = {}
     answer: str | None = None

@@ -217,18 +217,20 @@ def _parameters(model: type[BaseModel] | None, where: Literal["path", "query"]) 
     schema = model.model_json_schema(ref_template=REF)
     parameters = []
     for name, prop in schema["properties"].items():
-        value = {k: v for k, v in prop.items() if k not in ("anyOf", "title")}
+        value = {k: v for k, v in prop.items() if k not in ("anyOf", "title", "description")}
         if "anyOf" in prop:
             alternatives = [p for p in prop["anyOf"] if p.get("type") != "null"]
             value.update(alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives})
             if value.get("default") is None:
                 value.pop("default", None)
-        parameters.append(
-            {
-                "name": name,
-                "in": where,
-                "required": name in schema.get("required", []),
-                "schema": value,
-            }
-        )
+        parameter = {
+            "name": name,
+            "in": where,
+            "required": name in schema.get("required", []),
+            "schema": value,
+        }
+        # what the parameter means, where a reader of the document looks for it
+        if description := prop.get("description") or value.pop("description", None):
+            parameter["description"] = description
+        parameters.append(parameter)
     return parameters

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -138,6 +139,15 @@ FIELD_LABELS = {
     "user": "用户名",
     "since": "起始日期",
     "until": "截止日期",
+    "pending_extension": "延期待审批",
+    "escalated": "已提请督促",
+    "unsigned": "未签收",
+    "returned_by_unit": "单位退回待改派",
+    "due_within": "几个工作日内到期",
+    "due_from": "办理时限起",
+    "due_to": "办理时限止",
+    "notice_number": "交办通知编号",
+    "q": "搜索词",
 }
 
 _MESSAGES = {
@@ -451,12 +461,92 @@ class ScheduleUpload(Strict):
     reason: Text
 
 
+def _at_most(limit: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"不能超过 {limit} 个字（现有 {len(value)} 个），请缩短")
+        return value
+
+    return check
+
+
+def _limited(limit: int) -> Any:
+    """Text a list is filtered by, at most `limit` characters: the refusal and the document
+    both say the limit."""
+    return Annotated[
+        str,
+        Field(min_length=1, json_schema_extra={"maxLength": limit}),
+        AfterValidator(_at_most(limit)),
+    ]
+
+
+SEARCH_MOST = 50
+SearchText = _limited(SEARCH_MOST)
+NoticeNumber = _limited(50)
+ExternalRef = _limited(100)
+
+
+DUE_WITHIN_MOST = 60
+
+
+def _working_days(value: Any) -> int:
+    # isascii: "²".isdigit() holds, yet int("²") raises
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= DUE_WITHIN_MOST:
+        raise ValueError(f"须为 1 至 {DUE_WITHIN_MOST} 之间的整数（工作日数）")
+    return value
+
+
 class ItemQuery(Strict):
     status: Status | None = None
     unit: UnitCode | None = None
     source: Source | None = None
     group: Annotated[str, Field(max_length=300)] | None = None
     overdue: bool | None = None
+    pending_extension: bool | None = Field(
+        None, description="true：有待督查室审批的延期申请、尚未办结的事项；false：其余事项"
+    )
+    escalated: bool | None = Field(
+        None,
+        description="true：已按催办阶梯提请县领导督促（或提出问责建议）、尚未办结的事项"
+        "（改派后对新牵头单位重新计算）；false：其余事项",
+    )
+    unsigned: bool | None = Field(
+        None, description="true：已交办、牵头单位尚未签收的事项；false：其余事项"
+    )
+    returned_by_unit: bool | None = Field(
+        None, description="true：牵头单位退回、等待督查室改派的事项；false：其余事项"
+    )
+    due_within: (
+        Annotated[
+            int,
+            BeforeValidator(_working_days),
+            Field(json_schema_extra={"minimum": 1, "maximum": DUE_WITHIN_MOST}),
+        ]
+        | None
+    ) = Field(
+        None,
+        description=f"1 至 {DUE_WITHIN_MOST}：今天起 N 个工作日内（按法定节假日和调休计算，"
+        "今天不计入、今天到期的也列出）到期、仍待单位答复（已交办、已签收或退回重办）的事项",
+    )
+    due_from: OfficeDate | None = Field(
+        None, description="办理时限不早于此日期（YYYY-MM-DD，含当天；任何状态）"
+    )
+    due_to: OfficeDate | None = Field(
+        None, description="办理时限不晚于此日期（YYYY-MM-DD，含当天；早于 due_from 时无结果）"
+    )
+    notice_number: NoticeNumber | None = Field(
+        None, description="《转办通知》编号，如 督转〔2026〕37号；改派前的编号也能查到"
+    )
+    external_ref: ExternalRef | None = Field(
+        None, description="外部编号（如 12345 工单号），完全一致"
+    )
+    q: SearchText | None = Field(
+        None,
+        description="在标题和内容中查找这段文字（不区分大小写和全角半角），如 道路、供暖；"
+        f"最多 {SEARCH_MOST} 个字",
+    )
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     # past PostgreSQL's bigint the query itself fails
     offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0

@@ -4,6 +4,7 @@ command is the kernel's access table (`services/kernel/access.py`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial, wraps
 from typing import Any
 from uuid import UUID
@@ -98,13 +99,21 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
 @routes.route(
     "GET",
     "/api/v1/items",
-    "事项列表（unit 匹配牵头或配合单位；承办单位只看到本单位办理过的事项）",
+    "事项列表和督查室的工作清单（条件可组合：延期待审批、已提请督促、未签收、单位退回、"
+    "N 个工作日内到期、办理时限区间、交办通知编号、外部编号、标题和内容搜索）；"
+    "unit 匹配牵头或配合单位；承办单位只看到本单位办理过的事项",
     roles=READERS,
     query=ItemQuery,
     answers={200: ItemList},
+    refusals=(503,),
 )
 def list_items(ctx: Context, query: ItemQuery) -> ResponseReturnValue:
-    total, items = ctx.reads.items(**query.model_dump(), seen_by=ctx.seen_by())
+    filters = query.model_dump(exclude={"due_within"})
+    if query.due_within is not None:
+        # working days are the deadline service's to count
+        window = ctx.services.call("deadline", "due_window", query.due_within)
+        filters["due_window"] = tuple(date.fromisoformat(day) for day in window)
+    total, items = ctx.reads.items(**filters, seen_by=ctx.seen_by())
     return {"total": total, "items": items}
 
 

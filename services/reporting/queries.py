@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -18,8 +19,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from services.kernel.vocabulary import STATUS_LABELS
-from services.reporting import schema
+from services.kernel.vocabulary import AWAITING_ANSWER, FINAL_STATUSES, STATUS_LABELS
+from services.reporting import schema, search
 from services.reporting.projections import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ COLUMNS = (
     " answer, reported_to, reply_class, satisfaction, reopened, progress_reports,"
     " co_unit_opinions, co_unit_due_date, return_by, indicator_figures, was_overdue,"
     " overdue_unit, dispatch_due_date, assigned_on, unsigned_reminded, extension_requested,"
-    " merged_into, escalated_to"
+    " merged_into, escalated_to, notice_numbers"
 )
 
 
@@ -64,6 +65,7 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "registered_at": row["registered_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
         "notice_number": row["notice_number"],
+        "notice_numbers": sorted(row["notice_numbers"]),
         "group": row["group_key"],
         "details": row["details"],
         "answer": row["answer"],
@@ -247,18 +249,30 @@ class ReadModel:
     def items(
         self,
         *,
-        status: str | None,
-        unit: str | None,
-        source: str | None,
-        group: str | None,
-        overdue: bool | None,
-        limit: int,
-        offset: int,
+        status: str | None = None,
+        unit: str | None = None,
+        source: str | None = None,
+        group: str | None = None,
+        overdue: bool | None = None,
+        pending_extension: bool | None = None,
+        escalated: bool | None = None,
+        unsigned: bool | None = None,
+        returned_by_unit: bool | None = None,
+        due_window: tuple[date, date] | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        notice_number: str | None = None,
+        external_ref: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
         seen_by: str | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
         """A page of items and how many match; `seen_by` (a handler's unit) leaves out the
-        items that unit never had."""
-        where, params = [], []
+        items that unit never had. `due_window`: items still awaiting their answer whose due
+        date lies in it (the deadline service counts it in working days)."""
+        where: list[str] = []
+        params: list[Any] = []
         if status:
             where.append("status = %s")
             params.append(status)
@@ -280,6 +294,50 @@ class ReadModel:
         if overdue is not None:
             where.append("overdue = %s")
             params.append(overdue)
+        # the office's work lists: each flag, when false, lists the rest
+        flags = [
+            # a request the office has not decided, on an item still open
+            (
+                pending_extension,
+                "(extension_requested IS NOT NULL AND status <> ALL(%s))",
+                [list(FINAL_STATUSES)],
+            ),
+            # escalated on the ladder, for its current lead unit, and still open
+            (escalated, "(escalation_level > 0 AND status <> ALL(%s))", [list(FINAL_STATUSES)]),
+            # assigned, and the lead unit has not signed for it
+            (unsigned, "status = 'assigned'", []),
+            # returned by its unit as not its business, waiting to be reassigned
+            (returned_by_unit, "status = 'returned_by_unit'", []),
+        ]
+        for wanted, condition, values in flags:
+            if wanted is not None:
+                where.append(condition if wanted else f"NOT {condition}")
+                params += values
+        if due_window is not None:
+            where.append("due_date BETWEEN %s AND %s AND status = ANY(%s)")
+            params += [*due_window, list(AWAITING_ANSWER)]
+        if due_from is not None:
+            where.append("due_date >= %s")
+            params.append(due_from)
+        if due_to is not None:
+            where.append("due_date <= %s")
+            params.append(due_to)
+        if notice_number:
+            where.append("notice_numbers @> ARRAY[%s]::text[]")
+            params.append(notice_number)
+        if external_ref:
+            where.append("external_ref = %s")
+            params.append(external_ref)
+        if q:
+            found = search.query(q)
+            # the keys narrow it down (the GIN index); the text itself decides
+            terms = [] if found.exact else list(found.terms)
+            where.append(
+                "item_id IN (SELECT item_id FROM reporting.item_search WHERE keys @> %s::text[]"
+                + " AND strpos(body, %s) > 0" * len(terms)
+                + ")"
+            )
+            params += [list(found.keys), *terms]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._connection() as conn:
             total = conn.execute(
