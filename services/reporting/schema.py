@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
@@ -142,23 +143,24 @@ def _work_lists(conn: psycopg.Connection, settings: Settings) -> None:
     conn.execute(
         "ALTER TABLE reporting.items ADD COLUMN notice_numbers text[] NOT NULL DEFAULT '{}'"
     )
-    conn.execute("CREATE TEMPORARY TABLE notices (item_id uuid, number text) ON COMMIT DROP")
     texts: list[tuple[Any, ...]] = []
-    notices: list[tuple[Any, ...]] = []
+    notices: list[tuple[UUID, str]] = []
     for envelope in events_of(conn, "assignment", ("ItemReceived", "Assigned", "Reassigned")):
         contract = envelope.contract()
         if isinstance(contract, ItemReceived):
             texts.append((envelope.item_id, *searchable(contract.title, contract.content)))
+            if len(texts) == 1000:  # written between two fetches of the log's cursor
+                _copy(conn, texts)
+                texts = []
         elif number := getattr(contract, "notice_number", None):
             notices.append((envelope.item_id, number))
-        if len(texts) + len(notices) >= 2000:  # between two fetches of the log's cursor
-            _copy(conn, texts, notices)
-            texts, notices = [], []
-    _copy(conn, texts, notices)
+    _copy(conn, texts)
     conn.execute(
         "UPDATE reporting.items i SET notice_numbers = n.numbers FROM"
-        " (SELECT item_id, array_agg(DISTINCT number) AS numbers FROM notices GROUP BY item_id) n"
-        " WHERE i.item_id = n.item_id"
+        " (SELECT item_id, array_agg(DISTINCT number) AS numbers"
+        "  FROM unnest(%s::uuid[], %s::text[]) AS t (item_id, number) GROUP BY item_id) n"
+        " WHERE i.item_id = n.item_id",
+        ([i for i, _ in notices], [n for _, n in notices]),
     )
     # built after the rows are in (faster than row by row); without a pending list, so a
     # search never wades through one
@@ -182,16 +184,13 @@ def _work_lists(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
-def _copy(
-    conn: psycopg.Connection, texts: list[tuple[Any, ...]], notices: list[tuple[Any, ...]]
-) -> None:
-    with conn.cursor() as cursor:
-        with cursor.copy("COPY reporting.item_search (item_id, body, keys) FROM STDIN") as copy:
-            for row in texts:
-                copy.write_row(row)
-        with cursor.copy("COPY notices (item_id, number) FROM STDIN") as copy:
-            for row in notices:
-                copy.write_row(row)
+def _copy(conn: psycopg.Connection, texts: list[tuple[Any, ...]]) -> None:
+    with (
+        conn.cursor() as cursor,
+        cursor.copy("COPY reporting.item_search (item_id, body, keys) FROM STDIN") as copy,
+    ):
+        for row in texts:
+            copy.write_row(row)
 
 
 MIGRATIONS = [
