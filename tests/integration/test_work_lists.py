@@ -200,41 +200,37 @@ def test_an_item_is_found_by_each_notice_it_was_sent_with_and_by_its_reference(
     assert listed(handler_factory("water"), external_ref=ref) == set()
 
 
+CHOOSE = "请选择以下之一：true（是）、false（否）"
+DATE = "须为有效的日期，格式如 2026-01-05，请检查年、月、日"
+
+
 @pytest.mark.parametrize(
     ("filters", "field", "message"),
     [
-        ({"q": "道" * 51}, "q", "搜索词：不能超过 50 个字（现有 51 个），请缩短"),
-        ({"q": " "}, "q", "搜索词：不能为空"),
-        (
-            {"due_within": "0"},
-            "due_within",
-            "几个工作日内到期：须为 1 至 60 之间的整数（工作日数）",
-        ),
+        ({"q": "道" * 51}, "q", "搜索词：不能超过 50 个字符（现有 51 个），请删减"),
+        ({"q": " "}, "q", "搜索词：不能为空，请填写"),
+        ({"due_within": "0"}, "due_within", "几个工作日内到期：不能小于 1，请改为 1 或更大的数"),
         (
             {"due_within": "61"},
             "due_within",
-            "几个工作日内到期：须为 1 至 60 之间的整数（工作日数）",
+            "几个工作日内到期：不能大于 60，请改为 60 或更小的数",
         ),
-        (
-            {"due_within": "三"},
-            "due_within",
-            "几个工作日内到期：须为 1 至 60 之间的整数（工作日数）",
-        ),
-        ({"due_from": "2026-13-01"}, "due_from", "办理时限起：须为日期，格式 YYYY-MM-DD"),
-        ({"due_to": "2026-02-30"}, "due_to", "办理时限止：须为日期，格式 YYYY-MM-DD"),
-        ({"pending_extension": "maybe"}, "pending_extension", "延期待审批：须为 true 或 false"),
-        ({"escalated": "是"}, "escalated", "已提请督促：须为 true 或 false"),
-        ({"unsigned": "2"}, "unsigned", "未签收：须为 true 或 false"),
-        ({"returned_by_unit": "x"}, "returned_by_unit", "单位退回待改派：须为 true 或 false"),
+        ({"due_within": "三"}, "due_within", "几个工作日内到期：须为整数，请填写不带小数的数字"),
+        ({"due_from": "2026-13-01"}, "due_from", f"办理时限起：{DATE}"),
+        ({"due_to": "2026-02-30"}, "due_to", f"办理时限止：{DATE}"),
+        ({"pending_extension": "maybe"}, "pending_extension", f"延期待审批：{CHOOSE}"),
+        ({"escalated": "是"}, "escalated", f"已提请督促：{CHOOSE}"),
+        ({"unsigned": "2"}, "unsigned", f"未签收：{CHOOSE}"),
+        ({"returned_by_unit": "x"}, "returned_by_unit", f"单位退回待改派：{CHOOSE}"),
         (
             {"notice_number": "督" * 51},
             "notice_number",
-            "交办通知编号：不能超过 50 个字（现有 51 个），请缩短",
+            "交办通知编号：不能超过 50 个字符（现有 51 个），请删减",
         ),
         (
             {"external_ref": "x" * 101},
             "external_ref",
-            "外部编号：不能超过 100 个字（现有 101 个），请缩短",
+            "外部编号：不能超过 100 个字符（现有 101 个），请删减",
         ),
     ],
 )
