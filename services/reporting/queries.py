@@ -201,6 +201,24 @@ def _seen_by(unit: str | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
     return f" AND {alias}units_involved @> ARRAY[%s]::text[]", (unit,)
 
 
+def _searched(
+    conn: Any, clause: str, params: list[Any], limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """A search's page and count from one set of matches, found once: a count and a page
+    query would each search, and the page query walks the newest items probing each one,
+    slow for a rare word."""
+    rows = conn.execute(
+        f"WITH hits AS MATERIALIZED (SELECT item_id, registered_at FROM reporting.items{clause})"
+        f" SELECT counted.total, {COLUMNS} FROM (SELECT count(*) FROM hits) AS counted (total)"
+        " LEFT JOIN ((SELECT item_id FROM hits ORDER BY registered_at DESC, item_id"
+        " LIMIT %s OFFSET %s) AS page JOIN reporting.items USING (item_id)) ON true"
+        " ORDER BY registered_at DESC, item_id",
+        [*params, limit, offset],
+    ).fetchall()
+    # past the last match the one row left carries only the count
+    return rows[0]["total"], [item_json(r) for r in rows if r["item_id"] is not None]
+
+
 class ReadModel:
     """`pool_size` connections at most; a reader that finds none free within `pool_wait_seconds`
     gets psycopg_pool.PoolTimeout."""
@@ -340,6 +358,8 @@ class ReadModel:
             params += [list(found.keys), *terms]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._connection() as conn:
+            if q:
+                return _searched(conn, clause, params, limit, offset)
             total = conn.execute(
                 f"SELECT count(*) AS n FROM reporting.items{clause}", params
             ).fetchone()["n"]
