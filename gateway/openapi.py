@@ -223,6 +223,7 @@ def _parameters(model: type[BaseModel] | None, where: Literal["path", "query"]) 
             value.update(alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives})
             if value.get("default") is None:
                 value.pop("default", None)
+        _storable_text(value)  # a query string is stripped and checked as a body is
         parameter = {
             "name": name,
             "in": where,
