@@ -28,6 +28,12 @@ XLSX_BYTES = 10 * MiB
 XLSX_UNPACKED_BYTES = 50 * MiB
 XLSX_ROWS = 20_000  # below the header
 XLSX_COLUMNS = 50
+# Assignments in one request (the batch call; the rows of a proposal sheet that name units):
+# each is one call to the assignment service, one after another, and the request should end
+# well inside a minute. One assignment's co-units: far more than any item has.
+ASSIGN_BATCH = 200
+IMPORT_ASSIGNMENTS = 500
+CO_UNITS = 20
 
 
 def size_label(limit: int) -> str:

@@ -83,4 +83,9 @@ def test_an_imported_list_with_a_bad_row_imports_nothing(app):
     assert app.recorder.max_notification_id() is None
     result = app.register_batch(rows[:1], OFFICE)
     assert len(result["created"]) == 1
-    assert app.register_batch(rows[:1], OFFICE) == {"created": [], "existing": result["created"]}
+    assert result["items"] == result["created"]
+    assert app.register_batch(rows[:1], OFFICE) == {
+        "created": [],
+        "existing": result["created"],
+        "items": result["created"],
+    }
