@@ -84,20 +84,19 @@ class Assigning:
         return results, stopped
 
     def _one(self, item_id: UUID, terms: Terms) -> dict[str, Any]:
-        current = self._item(item_id)
-        if current is None:
-            return _refused(item_id, terms, NotFound("事项", "item"))
-        if _with(current, terms):
-            return _result(item_id, "already_assigned", current)
         try:
             view = self._call("assign", str(item_id), terms.command(), self.actor, False)
+        except NotFound as e:
+            if self.just_registered:
+                raise Unavailable() from e
+            return _refused(item_id, terms, e)
         except Refused as e:
-            # another request may have just assigned it the same way (a retry racing its
-            # first attempt): that is this request's assignment too
-            again = self._item(item_id) if e.status == 409 else None
-            if again is not None and _with(again, terms):
-                return _result(item_id, "already_assigned", again)
-            return _refused(item_id, terms, self._worded(e, again or current))
+            # perhaps assigned already, the same way (a retry, or a retry racing its first
+            # attempt): that is this request's assignment too, whatever else is refused now
+            now = self._item(item_id)
+            if now is not None and _with(now, terms):
+                return _result(item_id, "already_assigned", now)
+            return _refused(item_id, terms, self._worded(e, now))
         return _result(item_id, "assigned", view)
 
     def _item(self, item_id: UUID) -> dict[str, Any] | None:
@@ -117,9 +116,9 @@ class Assigning:
                 raise Unavailable() from e
             raise
 
-    def _worded(self, refusal: Refused, item: dict[str, Any]) -> Refused:
+    def _worded(self, refusal: Refused, item: dict[str, Any] | None) -> Refused:
         """The service's refusal, naming where an item that cannot be assigned now is."""
-        if refusal.code != "wrong_state" or not item.get("lead_unit"):
+        if refusal.code != "wrong_state" or item is None or not item.get("lead_unit"):
             return refusal
         lead = self.register.name(item["lead_unit"])
         return Refused(
