@@ -55,7 +55,10 @@ class Accounts(LedgerApplication):
     ) -> UserAccount:
         if self.exists(username):
             raise Refused(
-                "user_exists", f"用户名：{username} 已存在", f"user {username} exists", 409
+                "user_exists",
+                f"用户名：{username} 已存在，请换一个用户名",
+                f"user {username} exists",
+                409,
             )
         account = UserAccount.create(
             username, display_name, role, unit, password_hash, actor, reason, units

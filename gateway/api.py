@@ -32,7 +32,7 @@ from gateway.context import Context
 from gateway.errors import BadRequest
 from gateway.idempotency import HEADER as IDEMPOTENCY_KEY
 from gateway.schemas import USERNAME, field_errors
-from services.kernel.access import CLIENT, Platform, Role
+from services.kernel.access import CLIENT, PLATFORM_LABELS, ROLE_LABELS, Platform, Role
 from services.kernel.errors import Refused
 
 View = Callable[..., ResponseReturnValue]
@@ -107,7 +107,9 @@ class Route:
     def too_large(self) -> Refused:
         if self.upload:
             return limits.too_large("file_too_large", "文件", "file", self.upload)
-        return limits.too_large("request_too_large", "请求体", "request body", limits.JSON_BYTES)
+        return limits.too_large(
+            "request_too_large", "请求体", "request body", limits.JSON_BYTES, "请精简内容后重新提交"
+        )
 
 
 class Routes(list[Route]):
@@ -199,7 +201,15 @@ def _handled(ctx: Context, route: Route, path: dict[str, Any]) -> ResponseReturn
     if route.upload:
         upload = request.files.get("file")
         if upload is None:
-            raise BadRequest([{"field": "file", "message": "文件：必填（multipart 字段 file）"}])
+            raise BadRequest(
+                [
+                    {
+                        "field": "file",
+                        "message": "文件：必填，请选择要上传的文件",
+                        "message_en": "the multipart field `file` is required",
+                    }
+                ]
+            )
         given["upload"] = upload
     key = request.headers.get(IDEMPOTENCY_KEY)
     if key is None or not route.keyed:
@@ -240,7 +250,7 @@ def _too_deep() -> BadRequest:
         [
             {
                 "field": "body",
-                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限",
+                "message": f"请求体：JSON 嵌套超过 {limits.JSON_DEPTH} 层上限，请减少嵌套层数",
                 "message_en": f"JSON nested deeper than {limits.JSON_DEPTH} levels",
             }
         ]
@@ -252,19 +262,40 @@ def _principal(ctx: Context, route: Route) -> Principal:
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
     principal = caller(ctx.tokens, ctx.sessions, token, request.headers.get("X-API-Key", ""))
     if principal is None:
-        raise Refused("unauthorized", "未登录或登录已过期", "missing or invalid token", 401)
+        raise Refused(
+            "unauthorized", "未登录或登录已过期，请重新登录", "missing or invalid token", 401
+        )
     if principal.role == CLIENT:
-        allowed = principal.platform in route.clients
-    else:
-        allowed = not route.roles or principal.role in route.roles
-    if not allowed:
-        raise Refused("forbidden", "无权执行此操作", "not allowed for this role", 403)
+        if principal.platform not in route.clients:
+            platform = PLATFORM_LABELS.get(principal.platform or "", "本平台")
+            raise Refused(
+                "forbidden",
+                f"无权执行此操作：此接口不对{platform}开放",
+                "not allowed for this role",
+                403,
+            )
+    elif route.roles and principal.role not in route.roles:
+        allowed = "、".join(ROLE_LABELS[role] for role in route.roles)
+        raise Refused(
+            "forbidden",
+            f"无权执行此操作：此操作仅限{allowed}，如确需办理请联系督查室",
+            "not allowed for this role",
+            403,
+        )
     return principal
 
 
 def _parse(model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
-        raise BadRequest([{"field": "body", "message": "请求体须为 JSON 对象"}])
+        raise BadRequest(
+            [
+                {
+                    "field": "body",
+                    "message": "请求体：须为 JSON 对象，请以花括号 { } 括起各字段",
+                    "message_en": "the body must be a JSON object",
+                }
+            ]
+        )
     try:
         return model.model_validate(data)
     except ValidationError as e:

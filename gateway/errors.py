@@ -25,7 +25,7 @@ UNREACHABLE_DATABASE = {"OperationalError", "InterfaceError"}
 # What HTTP itself refuses (werkzeug's exceptions), in the staff's words.
 HTTP_MESSAGES = {
     400: "请求格式有误",
-    401: "未登录或登录已过期",
+    401: "未登录或登录已过期，请重新登录",
     403: "无权执行此操作",
     404: "资源不存在",
     405: "不支持的请求方法",
@@ -75,11 +75,18 @@ def _error(status: int, code: str, message_zh: str, message_en: str) -> tuple[Re
     return response, status
 
 
+# how many bad fields the summary `message` quotes; `fields` lists them all
+QUOTED_FIELDS = 3
+
+
 def bad_request(e: BadRequest) -> tuple[Response, int]:
+    quoted = "；".join(f["message"] for f in e.fields[:QUOTED_FIELDS])
+    more = len(e.fields) - QUOTED_FIELDS
     return jsonify(
         {
             "error": "invalid_request",
-            "message": "请求参数有误",
+            "message": f"请求有误，请修改后重新提交：{quoted}"
+            + (f"；另有 {more} 处" if more > 0 else ""),
             "message_en": "invalid request",
             "fields": e.fields,
         }
@@ -90,7 +97,8 @@ def import_rejected(e: ImportRejected) -> tuple[Response, int]:
     return jsonify(
         {
             "error": "import_rejected",
-            "message": f"表格有 {len({r['row'] for r in e.rows})} 行有误，未导入任何数据",
+            "message": f"表格有 {len({r['row'] for r in e.rows})} 行有误，未导入任何数据；"
+            "请按各行的说明改正后重新导入",
             "message_en": "rows with errors; nothing was imported",
             "rows": e.rows,
         }

@@ -61,7 +61,8 @@ class IdempotencyKeys:
                 [
                     {
                         "field": HEADER,
-                        "message": f"{HEADER}：须为 1 至 255 个可见 ASCII 字符（如 UUID）",
+                        "message": f"{HEADER}：须为 1 至 255 个可见 ASCII 字符，"
+                        "请为每次操作生成一个 UUID",
                         "message_en": "1 to 255 visible ASCII characters",
                     }
                 ]

@@ -54,6 +54,8 @@ WORK_REPORT_KINDS = {
     "主要指标": "indicator",
     "指标": "indicator",
 }
+# What each sheet's 类别 column takes: a refused row lists these words, not the API's values.
+SHEET_KINDS = {"proposal": PROPOSAL_KINDS, "work_report": WORK_REPORT_KINDS}
 
 
 # One workbook is read at a time in a process: reading one holds its shared strings in memory
@@ -86,7 +88,9 @@ def read_rows(
         # The bytes come from outside: a broken zip, broken XML or a missing part each raise
         # something else from openpyxl or zipfile, and each means the same to the office.
         raise Refused(
-            "not_xlsx", "文件不是有效的 Excel（.xlsx）表格", f"not an xlsx file: {e!r}"
+            "not_xlsx",
+            "文件不是有效的 Excel（.xlsx）表格，请用 Excel 另存为 .xlsx 后重新上传",
+            f"not an xlsx file: {e!r}",
         ) from e
     finally:
         READING.release()
@@ -100,7 +104,11 @@ def _read_rows(
         unpacked = sum(part.file_size for part in package.infolist())
     if unpacked > limits.XLSX_UNPACKED_BYTES:
         raise limits.too_large(
-            "xlsx_unpacked_too_large", "表格解压后", "unpacked workbook", limits.XLSX_UNPACKED_BYTES
+            "xlsx_unpacked_too_large",
+            "表格解压后",
+            "unpacked workbook",
+            limits.XLSX_UNPACKED_BYTES,
+            "请删去图片和多余的工作表，或拆分为几个表格分别导入",
         )
     upload.seek(0)
     book = load_workbook(upload, read_only=True, data_only=True)
@@ -124,7 +132,7 @@ def _records(
     if missing:
         raise Refused(
             "missing_columns",
-            f"表头缺少列：{'、'.join(missing)}（第 1 行）",
+            f"表头缺少列：{'、'.join(missing)}（第 1 行），请按模板补上这些列",
             f"header lacks columns: {', '.join(columns[m] for m in missing)}",
         )
     fields = {
@@ -140,7 +148,9 @@ def _records(
         record = {field: values[i] if i < len(values) else None for i, field in fields.items()}
         out.append((number, record))
     if not out:
-        raise Refused("empty_sheet", "表格中没有数据行", "the sheet has no data rows")
+        raise Refused(
+            "empty_sheet", "表格中没有数据行，请在表头下逐行填写", "the sheet has no data rows"
+        )
     return out
 
 
@@ -152,14 +162,14 @@ def _within_limits(number: int, values: tuple[Any, ...]) -> None:
     if number > limits.XLSX_ROWS + 1:
         raise Refused(
             "too_many_rows",
-            f"表格超过 {limits.XLSX_ROWS} 行上限（不含表头）",
+            f"表格超过 {limits.XLSX_ROWS} 行上限（不含表头），请拆分为几个表格分别导入",
             f"more than {limits.XLSX_ROWS} rows below the header",
             413,
         )
     if len(values) > limits.XLSX_COLUMNS:
         raise Refused(
             "too_many_columns",
-            f"表格超过 {limits.XLSX_COLUMNS} 列上限",
+            f"表格超过 {limits.XLSX_COLUMNS} 列上限，请删去模板以外的列",
             f"more than {limits.XLSX_COLUMNS} columns",
             413,
         )
@@ -276,7 +286,8 @@ def validated_proposals(
                 {
                     "row": r.row,
                     "field": "co_units",
-                    "message": f"协办单位：最多 {limits.CO_UNITS} 个，本行有 {len(r.co_units)} 个",
+                    "message": f"协办单位：最多 {limits.CO_UNITS} 个"
+                    f"（本行有 {len(r.co_units)} 个），请删减",
                 }
             )
             continue
@@ -301,10 +312,19 @@ def _checked(
             good.append((row, RegisterItem.model_validate(command).model_dump(mode="json")))
         except ValidationError as e:
             for f in field_errors(e):
+                if f["field"] == "details.kind":
+                    words = "、".join(f"“{w}”" for w in SHEET_KINDS[command["source"]])
+                    f["message"] = f"类别：请填写{words}之一"
                 bad.append({"row": row, "field": f["field"], "message": f["message"]})
             continue
         ref = command["external_ref"]
         if ref in seen:
-            bad.append({"row": row, "field": "number", "message": f"编号与第 {seen[ref]} 行重复"})
+            bad.append(
+                {
+                    "row": row,
+                    "field": "number",
+                    "message": f"编号：与第 {seen[ref]} 行重复，请改正或删去重复的一行",
+                }
+            )
         seen.setdefault(ref, row)
     return good, bad

@@ -22,6 +22,9 @@ JSON_DEPTH = 32
 # Multipart framing around an upload: boundaries, part headers, the file's name.
 FORM_BYTES = 64 * KiB
 EVIDENCE_BYTES = 20 * MiB
+# A short video from a phone (MP4, MOV): about a minute at 1080p. An upload's request may be
+# this long; a file that is no video is refused once it passes EVIDENCE_BYTES.
+VIDEO_BYTES = 100 * MiB
 XLSX_BYTES = 10 * MiB
 # What a workbook's parts may add up to unpacked: a 10 MB list of 20,000 rows of Chinese text
 # unpacks to about 20 MB, while a crafted 20 KB file can declare gigabytes.
@@ -42,10 +45,13 @@ def size_label(limit: int) -> str:
     return f"{limit // MiB} MB" if limit % MiB == 0 else f"{limit // KiB} KB"
 
 
-def too_large(code: str, what_zh: str, what_en: str, limit: int) -> Refused:
+def too_large(
+    code: str, what_zh: str, what_en: str, limit: int, advice: str = "请压缩或拆分后重新上传"
+) -> Refused:
+    """`advice`: what the person can do about it."""
     return Refused(
         code,
-        f"{what_zh}超过 {size_label(limit)} 上限",
+        f"{what_zh}超过 {size_label(limit)} 上限，{advice}",
         f"{what_en} larger than {limit} bytes",
         413,
     )

@@ -54,7 +54,9 @@ class SignedIn:
 
 
 def bad_credentials() -> Refused:
-    return Refused("bad_credentials", "用户名或密码错误", "wrong username or password", 401)
+    return Refused(
+        "bad_credentials", "用户名或密码错误，请重新输入", "wrong username or password", 401
+    )
 
 
 class Login:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -22,20 +22,39 @@ from pydantic import (
 )
 
 from gateway import limits
-from services.kernel.access import Platform, Role
+from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
 from services.kernel.vocabulary import (
+    COMPLEXITY_LABELS,
+    EXTENSION_OUTCOME_LABELS,
+    PENALTY_LABELS,
+    PROPOSAL_KIND_LABELS,
+    REPLY_CLASS_LABELS,
+    REVIEW_OUTCOME_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    VERDICT_LABELS,
+    WORK_REPORT_KIND_LABELS,
     Complexity,
+    ExtensionOutcome,
     Penalty,
+    ProposalKind,
     ReplyClass,
+    ReviewOutcome,
     Source,
     Status,
     Verdict,
+    WorkReportKind,
+    choices,
 )
 
 Text = Annotated[str, Field(min_length=1, max_length=20000)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 UnitCode = Annotated[str, Field(min_length=1, max_length=40)]
 USERNAME = r"[a-z0-9][a-z0-9._-]{0,62}"
+SM3_HEX = r"^[0-9a-f]{64}$"
+QUARTER = r"^\d{4}-Q[1-4]$"
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+CODE = r"^[a-z][a-z0-9-]{0,39}$"
 Username = Annotated[
     str, Field(pattern=f"^{USERNAME}$", description="小写字母、数字、点、下划线或连字符")
 ]
@@ -48,7 +67,7 @@ def _office_date(value: date) -> date:
     # the deadline service counts past a due date (24:00 of it, reminders, escalation), and
     # near date.max that arithmetic overflows in the service, after the request was accepted
     if not FIRST_DAY <= value <= LAST_DAY:
-        raise ValueError(f"须在 {FIRST_DAY} 至 {LAST_DAY} 之间")
+        raise ValueError(f"须在 {FIRST_DAY} 至 {LAST_DAY} 之间，请检查年份")
     return value
 
 
@@ -70,7 +89,7 @@ def _year(value: Any) -> int:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or not FIRST_DAY.year <= value <= LAST_DAY.year:
-        raise ValueError(f"须为 {FIRST_DAY.year} 至 {LAST_DAY.year} 年之间的年份")
+        raise ValueError(f"须为 {FIRST_DAY.year} 至 {LAST_DAY.year} 年之间的年份，如 2026")
     return value
 
 
@@ -81,11 +100,13 @@ Year = Annotated[
     BeforeValidator(_year),
     Field(json_schema_extra={"minimum": FIRST_DAY.year, "maximum": LAST_DAY.year}),
 ]
-Sm3Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Sm3Hex = Annotated[str, Field(pattern=SM3_HEX)]
 # Figures in a JSON body: a number, never true/false or a string taken for one.
 Number = Annotated[float, Field(strict=True)]
 BodyYear = Annotated[int, Field(strict=True, ge=FIRST_DAY.year, le=LAST_DAY.year)]
 
+# Every request field by the name staff know it by. A name that means something else in one
+# model is given there as "Model.field", which wins over the plain name.
 FIELD_LABELS = {
     "source": "事项来源",
     "title": "标题",
@@ -98,7 +119,7 @@ FIELD_LABELS = {
     "lead_unit": "牵头单位",
     "co_units": "配合单位",
     "decision": "审核结论",
-    "comment": "审核意见",
+    "comment": "意见",
     "username": "用户名",
     "password": "密码",
     "status": "状态",
@@ -140,32 +161,101 @@ FIELD_LABELS = {
     "user": "用户名",
     "since": "起始日期",
     "until": "截止日期",
+    "item_id": "事项编号",
+    "key_id": "密钥编号",
+    "sha": "文件编号",
+    "into": "合并到",
+    "leader": "县领导",
+    "penalty": "问责措施",
+    "reasons": "问责理由",
+    "code": "编码",
+    "EvidenceRef.name": "文件名",
+    "NewApiKey.name": "密钥名称",
+    "LeaderRecord.name": "姓名",
+    "LeaderRecord.title": "职务",
+    "LeaderRecord.username": "登录用户名",
+    "LeaderPath.code": "县领导编码",
+    "UnitPath.code": "单位编码",
+    "ReturnToOffice.reason": "退回理由",
+    "Cancellation.reason": "撤销理由",
+    "Merge.reason": "合并理由",
+    "ExtensionRequest.reason": "延期理由",
+    "Review.comment": "审核意见",
+    "Satisfaction.comment": "回访意见",
+    "ExtensionDecision.decision": "审批结论",
+    "ExtensionDecision.comment": "审批意见",
 }
 
-_MESSAGES = {
-    "missing": "必填",
-    "string_type": "须为文本",
-    "string_too_short": "不能为空",
-    "string_too_long": "过长",
-    "literal_error": "取值无效",
-    "date_from_datetime_parsing": "须为日期，格式 YYYY-MM-DD",
-    "date_parsing": "须为日期，格式 YYYY-MM-DD",
-    "date_type": "须为日期，格式 YYYY-MM-DD",
-    "datetime_parsing": "须为带时区的时间，格式 ISO 8601",
-    "datetime_from_date_parsing": "须为带时区的时间，格式 ISO 8601",
-    "timezone_aware": "须带时区",
-    "list_type": "须为列表",
-    "bool_parsing": "须为 true 或 false",
-    "int_parsing": "须为整数",
-    "int_type": "须为整数",
-    "float_type": "须为数值",
-    "float_parsing": "须为数值",
-    "finite_number": "须为有限的数值",
-    "greater_than_equal": "过小",
-    "less_than_equal": "过大",
-    "extra_forbidden": "不是可接受的字段",
-    "value_error": "取值无效",
+# The values a field may take, each with its label, listed when another value is sent. A
+# field name may take different values in different models (`kind`, `decision`): each value
+# has one meaning.
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "source": SOURCE_LABELS,
+    "complexity": COMPLEXITY_LABELS,
+    "status": STATUS_LABELS,
+    "verdict": VERDICT_LABELS,
+    "reply_class": REPLY_CLASS_LABELS,
+    "penalty": PENALTY_LABELS,
+    "role": ROLE_LABELS,
+    "platform": PLATFORM_LABELS,
+    "kind": {**WORK_REPORT_KIND_LABELS, **PROPOSAL_KIND_LABELS},
+    "decision": {**REVIEW_OUTCOME_LABELS, **EXTENSION_OUTCOME_LABELS},
 }
+BOOLEAN_LABELS = {"true": "是", "false": "否"}
+
+# What a value of each pattern looks like, in the staff's words.
+PATTERN_HINTS = {
+    f"^{USERNAME}$": "只能用小写字母、数字、点、下划线或连字符，以字母或数字开头，"
+    "至多 63 个字符，请修改",
+    SM3_HEX: "须为上传文件后得到的文件编号（64 位十六进制的 SM3 摘要），请先上传文件",
+    QUARTER: "须为“年份-Q季度”，请按 2026-Q1 的格式填写",
+    MONTH: "须为“年份-月份”，请按 2026-01 的格式填写",
+    CODE: "须为小写字母开头的编码，只含小写字母、数字或连字符，至多 40 个字符，请修改",
+}
+
+_DATE = "须为有效的日期，格式如 2026-01-05，请检查年、月、日"
+_DATETIME = "须为带时区的时间，请按 2026-01-05T09:00:00+08:00 的格式填写"
+_OBJECT = "须为对象，请把各项放在花括号 {{ }} 中"
+_UUID = "须为系统给出的 36 位编号，如 0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59，请照原样复制"
+# Each pydantic error type, as the reason after the field's label; `{...}` is filled from the
+# error's context (its limit). Literals, patterns, lengths of 1 and unknown fields have their
+# own sentences in `_reason`.
+MESSAGES = {
+    "missing": "必填，请填写",
+    "string_type": "须为文字，请填写文字",
+    "string_too_short": "不能少于 {min_length} 个字符，请补充",
+    "string_too_long": "不能超过 {max_length} 个字符（现有 {length} 个），请删减",
+    "too_short": "至少须有 {min_length} 项，请补充",
+    "too_long": "不能超过 {max_length} 项（现有 {actual_length} 项），请删减",
+    "date_type": _DATE,
+    "date_parsing": _DATE,
+    "date_from_datetime_parsing": _DATE,
+    "date_from_datetime_inexact": _DATE,
+    "datetime_type": _DATETIME,
+    "datetime_parsing": _DATETIME,
+    "datetime_from_date_parsing": _DATETIME,
+    "timezone_aware": "须带时区，请在时间末尾加上时区，如 2026-01-05T09:00:00+08:00",
+    "list_type": "须为列表，请把各项放在方括号 [ ] 中",
+    "dict_type": _OBJECT,
+    "model_type": _OBJECT,
+    "model_attributes_type": _OBJECT,
+    "bool_type": f"请选择以下之一：{choices(BOOLEAN_LABELS)}",
+    "bool_parsing": f"请选择以下之一：{choices(BOOLEAN_LABELS)}",
+    "int_type": "须为整数，请填写不带小数的数字",
+    "int_parsing": "须为整数，请填写不带小数的数字",
+    "int_from_float": "须为整数，请填写不带小数的数字",
+    "float_type": "须为数值，请填写数字，如 8.5",
+    "float_parsing": "须为数值，请填写数字，如 8.5",
+    "finite_number": "须为有限的数值，请填写具体的数字",
+    "greater_than": "须大于 {gt}，请改为更大的数",
+    "greater_than_equal": "不能小于 {ge}，请改为 {ge} 或更大的数",
+    "less_than": "须小于 {lt}，请改为更小的数",
+    "less_than_equal": "不能大于 {le}，请改为 {le} 或更小的数",
+    "uuid_type": _UUID,
+    "uuid_parsing": _UUID,
+    "string_pattern_mismatch": "格式不对，请检查后重新填写",
+}
+UNKNOWN_ERROR = "取值无效，请检查后重新填写"
 
 
 class Strict(BaseModel):
@@ -176,8 +266,8 @@ class Strict(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def storable_text(cls, data: Any) -> Any:
-        if isinstance(data, dict) and (paths := _unstorable(data, "")):
-            raise UnstorableText(paths)
+        if isinstance(data, dict) and (places := _unstorable(data, ())):
+            raise UnstorableText(places)
         return data
 
 
@@ -249,14 +339,16 @@ class MeetingDetails(Strict):
 def _target(value: Any) -> float | str | None:
     """A figure (a number, never true/false) or words, as a work-report target is written."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError("须为有限的数值")
+        raise ValueError("须为有限的数值，请填写具体的数字")
     if value is None or isinstance(value, float):
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str) and 0 < len(value.strip()) <= 200:
         return value.strip()
-    raise ValueError("须为数值（主要经济指标）或不超过 200 字的文字（重点任务）")
+    raise ValueError(
+        "须为数值（主要经济指标，如 8.5）或不超过 200 字的文字（重点任务，如“年内建成投用”）"
+    )
 
 
 Target = Annotated[
@@ -285,7 +377,7 @@ class WorkReportDetails(Strict):
 
     year: BodyYear
     number: ShortText
-    kind: Literal["task", "indicator"]
+    kind: WorkReportKind
     target: Target = None
     measure: ShortText | None = None
 
@@ -293,11 +385,11 @@ class WorkReportDetails(Strict):
     def target_fits_the_kind(self) -> WorkReportDetails:
         if self.kind == "indicator":
             if not isinstance(self.target, float):
-                raise ValueError("主要经济指标的年度目标（target）须为数值，如 8.5")
+                raise FieldError("target", "主要经济指标的年度目标须为数值，如 8.5")
             if self.measure is None:
-                raise ValueError("主要经济指标须填写计量单位（measure），如“%”“亿元”")
+                raise FieldError("measure", "主要经济指标须填写计量单位，如“%”“亿元”")
         elif self.target is not None and not isinstance(self.target, str):
-            raise ValueError("重点任务的年度目标（target）须为文字，如“年内建成投用”")
+            raise FieldError("target", "重点任务的年度目标须为文字，如“年内建成投用”")
         return self
 
 
@@ -309,7 +401,7 @@ class ProposalDetails(Strict):
     session_year: BodyYear
     number: ShortText
     author: ShortText
-    kind: Literal["suggestion", "proposal"]
+    kind: ProposalKind
 
 
 class NoDetails(Strict):
@@ -379,7 +471,7 @@ class Progress(Strict):
     content: Text
     evidence: list[EvidenceRef] = []
     # a quarter of a work-report task (季督查): 2026-Q1 … 2026-Q4
-    period: Annotated[str, Field(pattern=r"^\d{4}-Q[1-4]$")] | None = None
+    period: Annotated[str, Field(pattern=QUARTER)] | None = None
 
 
 class Opinion(Strict):
@@ -392,7 +484,7 @@ class ReturnToOffice(Strict):
 
 
 class IndicatorFigure(Strict):
-    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+    month: Annotated[str, Field(pattern=MONTH)]
     value: Number
 
 
@@ -403,7 +495,7 @@ class Satisfaction(Strict):
 
 
 class Review(Strict):
-    decision: Literal["accept", "return"]
+    decision: ReviewOutcome
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: OfficeDate | None = None
     evidence: list[EvidenceRef] = []  # the office's own, e.g. photos from the site
@@ -437,11 +529,11 @@ class LeaderChoice(Strict):
 
 
 class LeaderPath(Strict):
-    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+    code: Annotated[str, Field(pattern=CODE)]
 
 
 class UnitPath(Strict):
-    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+    code: Annotated[str, Field(pattern=CODE)]
 
 
 class ExtensionRequest(Strict):
@@ -450,7 +542,7 @@ class ExtensionRequest(Strict):
 
 
 class ExtensionDecision(Strict):
-    decision: Literal["grant", "deny"]
+    decision: ExtensionOutcome
     due_date: OfficeDate | None = None
     comment: Annotated[str, Field(max_length=5000)] = ""
 
@@ -501,6 +593,14 @@ class SetClock(Strict):
     now: AwareDatetime
 
 
+class FieldError(ValueError):
+    """A check of the whole object that one of its fields fails: reported under that field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class NestedErrors(ValueError):
     """Errors of a nested object, reported under its field's name."""
 
@@ -515,41 +615,121 @@ class NestedErrors(ValueError):
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
+Loc = tuple[str | int, ...]
+
+
 class UnstorableText(ValueError):
-    """Strings (or object keys) that cannot be stored, by their fields' paths."""
+    """Strings (or object keys) that cannot be stored, by their fields' places."""
 
-    def __init__(self, paths: list[str]) -> None:
-        super().__init__(paths)
-        self.paths = paths
+    def __init__(self, places: list[Loc]) -> None:
+        super().__init__(places)
+        self.places = places
 
 
-def _unstorable(value: Any, path: str) -> list[str]:
+def _unstorable(value: Any, loc: Loc) -> list[Loc]:
     if isinstance(value, str):
-        return [path] if _UNSTORABLE.search(value) else []
+        return [loc] if _UNSTORABLE.search(value) else []
     if isinstance(value, dict):
         out = []
         for key, inner in value.items():
             if _UNSTORABLE.search(key):
-                out.append(path)  # the key itself cannot be echoed back in the answer
+                out.append(loc)  # the key itself cannot be echoed back in the answer
             else:
-                out += _unstorable(inner, f"{path}.{key}" if path else str(key))
+                out += _unstorable(inner, (*loc, key))
         return out
     if isinstance(value, list):
-        return [p for i, inner in enumerate(value) for p in _unstorable(inner, f"{path}.{i}")]
+        return [p for i, inner in enumerate(value) for p in _unstorable(inner, (*loc, i))]
     return []
 
 
+def request_models() -> dict[str, type[Strict]]:
+    """Every request model by its name, as a ValidationError names the model it came from."""
+    found: dict[str, type[Strict]] = {}
+    todo: list[type[Strict]] = [Strict]
+    while todo:
+        for model in todo.pop().__subclasses__():
+            found[model.__name__] = model
+            todo.append(model)
+    return found
+
+
+def field_label(model: type[BaseModel] | None, name: str) -> str | None:
+    if model is not None and (label := FIELD_LABELS.get(f"{model.__name__}.{name}")):
+        return label
+    return FIELD_LABELS.get(name)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, directly or in a list or an optional (list[EvidenceRef])."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if inner := _inner_model(arg):
+            return inner
+    return None
+
+
+def _place(model: type[BaseModel] | None, loc: Loc) -> tuple[str, type[BaseModel] | None, str]:
+    """What `loc` names, in Chinese (佐证材料第 1 项的文件编号), with the model that holds its last
+    field and that field's name."""
+    label, holder, name = "", model, ""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            label += f"第 {part + 1} 项"
+            continue
+        holder, name = current, str(part)
+        field = current.model_fields.get(name) if current else None
+        word = field_label(current, name) or f"“{name}”"
+        label = f"{label}的{word}" if label else word
+        current = _inner_model(field.annotation) if field else None
+    return label or "请求体", holder, name
+
+
+def _reason(e: Any, holder: type[BaseModel] | None, name: str) -> str:
+    """Why the value is refused and what to send instead, after the field's label."""
+    kind, ctx = e["type"], e.get("ctx") or {}
+    if kind in ("literal_error", "enum"):
+        labels = VALUE_LABELS.get(name, {})
+        allowed = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        listed = choices({value: labels.get(value, value) for value in allowed})
+        return f"不是可选的取值，请选择以下之一：{listed}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_HINTS:
+        return PATTERN_HINTS[ctx["pattern"]]
+    if kind == "string_too_short" and ctx.get("min_length") == 1:
+        return "不能为空，请填写"
+    if kind == "extra_forbidden":
+        fields = holder.model_fields if holder else {}
+        if not fields:
+            return "不是可接受的字段：此类事项不填写事项详情，请删除"
+        listed = choices({f: field_label(holder, f) or f for f in fields})
+        return f"不是可接受的字段，请删除；可填写的字段：{listed}"
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    if kind not in MESSAGES:
+        return UNKNOWN_ERROR
+    given = e.get("input")
+    try:
+        return MESSAGES[kind].format(**ctx, length=len(given) if isinstance(given, str) else 0)
+    except KeyError:  # a context without the limit its template names: say what we can
+        return UNKNOWN_ERROR
+
+
 def field_errors(error: ValidationError) -> list[dict[str, Any]]:
+    """Each bad field of a request: its path (`field`), and in `message` its Chinese label,
+    what is wrong with it and what to send instead."""
+    model = request_models().get(error.title)
     out = []
     for e in error.errors():
         nested = (e.get("ctx") or {}).get("error")
         if isinstance(nested, UnstorableText):
-            for path in nested.paths:
-                label = FIELD_LABELS.get(path.split(".")[0], path) if path else "请求体"
+            for loc in nested.places:
+                label, _, _ = _place(model, loc)
                 out.append(
                     {
-                        "field": path or "body",
-                        "message": f"{label}：含有无法保存的字符（空字符或残缺的 Unicode 字符）",
+                        "field": ".".join(map(str, loc)) or "body",
+                        "message": f"{label}：含有无法保存的字符（空字符或残缺的字符编码），"
+                        "请删去后重新提交",
                         "message_en": "contains a NUL character or a lone surrogate",
                     }
                 )
@@ -560,11 +740,16 @@ def field_errors(error: ValidationError) -> list[dict[str, Any]]:
                 inner["field"] = f"{nested.prefix}{suffix}"
                 out.append(inner)
             continue
-        field = ".".join(str(p) for p in e["loc"]) or "body"
-        name = str(e["loc"][0]) if e["loc"] else "body"
-        label = FIELD_LABELS.get(name, name)
-        reason = _MESSAGES.get(e["type"], "取值无效")
-        if e["type"] == "value_error" and e.get("ctx", {}).get("error"):
-            reason = str(e["ctx"]["error"])
-        out.append({"field": field, "message": f"{label}：{reason}", "message_en": e["msg"]})
+        loc = tuple(e["loc"])
+        if isinstance(nested, FieldError):
+            loc = (*loc, nested.field)
+        label, holder, name = _place(model, loc)
+        field = ".".join(str(p) for p in loc) or "body"
+        out.append(
+            {
+                "field": field,
+                "message": f"{label}：{_reason(e, holder, name)}",
+                "message_en": e["msg"],
+            }
+        )
     return out

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 
 from services.kernel.access import ROLE_LABELS
 from services.kernel.errors import Refused
+from services.kernel.vocabulary import choices
 
 USERS = UUID("0d7c55a8-4c7b-4f55-9d55-8f1b0e9a6c21")
 
@@ -37,27 +38,37 @@ def user_id(username: str) -> UUID:
 
 def check_reason(reason: str) -> None:
     if not reason.strip():
-        raise Refused("reason_required", "理由：必填，须说明理由", "a reason is required")
+        raise Refused("reason_required", "理由：必填，请写明理由", "a reason is required")
 
 
 def check_role_unit(role: str, unit: str | None, units: Collection[str]) -> None:
     """A handler belongs to exactly one of the county's units; every other role to none."""
     if role not in ROLE_LABELS:
-        raise Refused("unknown_role", f"角色：{role} 不是可用的角色", f"unknown role {role}")
+        raise Refused(
+            "unknown_role",
+            f"角色：{role} 不是可选的角色，请选择以下之一：{choices(ROLE_LABELS)}",
+            f"unknown role {role}",
+        )
     if role != "handler":
         if unit is not None:
             raise Refused(
                 "unit_not_allowed",
-                f"单位：{ROLE_LABELS[role]}不属于任何单位，请勿填写",
+                f"单位：{ROLE_LABELS[role]}不属于任何单位，请删去单位",
                 "only a handler belongs to a unit",
             )
         return
     if unit is None:
         raise Refused(
-            "unit_required", "单位：承办单位联络员须属于一个单位", "a handler needs a unit"
+            "unit_required",
+            "单位：承办单位联络员须属于一个单位，请填写单位",
+            "a handler needs a unit",
         )
     if unit not in units:
-        raise Refused("unknown_unit", f"单位：{unit} 不是本县的单位", f"unknown unit {unit}")
+        raise Refused(
+            "unknown_unit",
+            f"单位：{unit} 不是本县的单位，请在单位列表中选择",
+            f"unknown unit {unit}",
+        )
 
 
 def login_outcome(known: bool, password_ok: bool, disabled: bool) -> Outcome:
@@ -128,7 +139,12 @@ class UserAccount(Aggregate):
     def disable(self, actor: dict[str, Any], reason: str) -> None:
         check_reason(reason)
         if self.disabled:
-            raise Refused("already_disabled", "账号已停用", "the user is disabled already", 409)
+            raise Refused(
+                "already_disabled",
+                "账号已停用，无需再次停用",
+                "the user is disabled already",
+                409,
+            )
         self._disabled(actor=actor, reason=reason)
 
     @event("Disabled")
@@ -139,7 +155,7 @@ class UserAccount(Aggregate):
     def enable(self, actor: dict[str, Any], reason: str) -> None:
         check_reason(reason)
         if not self.disabled:
-            raise Refused("not_disabled", "账号未停用", "the user is not disabled", 409)
+            raise Refused("not_disabled", "账号未停用，无需启用", "the user is not disabled", 409)
         self._enabled(actor=actor, reason=reason)
 
     @event("Enabled")
@@ -177,7 +193,10 @@ class UserAccount(Aggregate):
         check_role_unit(role, unit, units)
         if (role, unit) == (self.role, self.unit):
             raise Refused(
-                "unchanged", "角色：角色和单位与现在相同", "role and unit are unchanged", 409
+                "unchanged",
+                "角色：角色和单位与现在相同，无需变更",
+                "role and unit are unchanged",
+                409,
             )
         self._role_changed(role=role, unit=unit, actor=actor, reason=reason)
 
@@ -221,7 +240,9 @@ class ApiKey(Aggregate):
     def revoke(self, actor: dict[str, Any], reason: str) -> None:
         check_reason(reason)
         if self.revoked:
-            raise Refused("already_revoked", "密钥已作废", "the key is revoked already", 409)
+            raise Refused(
+                "already_revoked", "密钥已作废，无需再次作废", "the key is revoked already", 409
+            )
         self._revoked(actor=actor, reason=reason)
 
     @event("Revoked")

@@ -10,10 +10,9 @@ from gateway import limits
 from gateway.answers import StoredFile
 from gateway.api import Routes
 from gateway.context import Context
-from gateway.evidence import ALLOWED_TYPES
+from gateway.evidence import ALLOWED_TYPES, file_not_found
 from gateway.schemas import FilePath
 from services.kernel.access import READERS, UNIT_OR_OFFICE
-from services.kernel.errors import NotFound
 
 routes = Routes()
 
@@ -24,9 +23,10 @@ FILE_CONTENT = {mime: {"schema": {"type": "string", "format": "binary"}} for mim
 @routes.route(
     "POST",
     "/api/v1/files",
-    "上传佐证材料（照片、PDF、Word、Excel，至多 20 MB，类型按内容识别）",
+    "上传佐证材料（照片、PDF、OFD、Word、Excel、纯文本至多 20 MB，MP4、MOV 短视频至多 100 MB；"
+    "类型按内容识别）",
     roles=UNIT_OR_OFFICE,
-    upload=limits.EVIDENCE_BYTES,
+    upload=limits.VIDEO_BYTES,
     answers={201: StoredFile},
     refusals=(413, 415, 422),
 )
@@ -47,8 +47,20 @@ def upload_file(ctx: Context, upload: FileStorage) -> ResponseReturnValue:
 )
 def download_file(ctx: Context, sha: str) -> ResponseReturnValue:
     if not ctx.may_read_file(sha):
-        raise NotFound("文件", "file")
-    stored = ctx.files.describe(sha, sha)
+        raise file_not_found()
+    stored, chunks = ctx.files.download(sha)
+    kind = stored.file_type
+    # The type is the one its bytes were recognised as, never the browser's guess (nosniff):
+    # text is shown as text, never as HTML. Photos, videos and text may be shown in the page;
+    # documents are saved; nothing served here may run a script (sandbox).
+    disposition = "inline" if kind.shown else "attachment"
     return Response(
-        ctx.files.get(sha), mimetype=stored.content_type, headers={"X-Content-SM3": sha}
+        chunks,
+        content_type=stored.content_type,
+        headers={
+            "X-Content-SM3": sha,
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'{disposition}; filename="{sha}.{kind.extension}"',
+            "Content-Security-Policy": "sandbox",
+        },
     )

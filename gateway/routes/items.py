@@ -17,6 +17,7 @@ from gateway.api import Routes, V
 from gateway.assigning import OUTCOME_LABELS, OUTCOMES, Assigning, counted, summary
 from gateway.context import Context
 from gateway.errors import Unfinished
+from gateway.evidence import file_not_found
 from gateway.schemas import (
     AssignBatch,
     AssignItem,
@@ -301,9 +302,13 @@ def _give(
     ctx: Context, item_id: UUID, method: str, body: BaseModel, expect_deadline: bool = False
 ) -> dict[str, Any]:
     """Gives the command to the item's service; evidence goes as the files' full records,
-    each checked against its hash first."""
+    each checked against its hash first. A file the caller may not read (another unit's) is
+    refused as one that does not exist: attaching it would let the caller read it."""
     command = body.model_dump(mode="json")
     if "evidence" in command:
+        for ref in command["evidence"]:
+            if not ctx.may_read_file(ref["sha"]):
+                raise file_not_found()
         command["evidence"] = [
             ctx.files.describe(ref["sha"], ref["name"]).as_dict() for ref in command["evidence"]
         ]

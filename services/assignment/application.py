@@ -29,11 +29,11 @@ from services.kernel.contracts import (
     Overdue,
     ReminderIssued,
 )
-from services.kernel.dates import business_date
+from services.kernel.dates import PROPOSED_DUE_DATE, business_date
 from services.kernel.errors import NotFound, Refused
 from services.kernel.ports import DueDateRules
 from services.kernel.store import LedgerApplication, event_type, transcoder
-from services.kernel.vocabulary import STATUS_LABELS
+from services.kernel.vocabulary import REVIEW_OUTCOME_LABELS, STATUS_LABELS, choices
 
 SYSTEM_ACTORS = {
     "deadline": {"user": "system:deadline", "role": "system", "unit": None},
@@ -327,7 +327,8 @@ class Assignment(LedgerApplication):
             if decision != "return":
                 raise Refused(
                     "unknown_decision",
-                    f"审核结论须为 accept 或 return，收到：{decision}",
+                    f"审核结论：{decision} 不是可选的取值，请选择以下之一："
+                    f"{choices(REVIEW_OUTCOME_LABELS)}",
                     f"decision must be accept or return, got: {decision}",
                 )
             if due_date is not None:
@@ -345,7 +346,9 @@ class Assignment(LedgerApplication):
         rules: DueDateRules,
     ) -> dict[str, Any]:
         def act(item: Item, now: datetime) -> None:
-            rules.check_due_date(item.source, proposed_due_date.isoformat(), True)
+            rules.check_due_date(
+                item.source, proposed_due_date.isoformat(), True, label=PROPOSED_DUE_DATE
+            )
             item.request_extension(reason, proposed_due_date, business_date(now), actor, now)
 
         return self._change(item_id, act)

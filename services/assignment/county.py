@@ -97,7 +97,8 @@ class CountyLeaders(Aggregate):
             known = "、".join(f"{c}（{e['title']}{e['name']}）" for c, e in self.leaders.items())
             raise Refused(
                 "unknown_leader",
-                f"县领导：没有编码为 {leader} 的县领导，已登记的有：{known or '（尚无）'}",
+                f"县领导：没有编码为 {leader} 的县领导，"
+                + (f"请从已登记的县领导中选择：{known}" if known else "请先登记该县领导"),
                 f"no leader {leader}",
             )
 

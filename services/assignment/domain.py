@@ -13,8 +13,8 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kernel.access import ITEM_COMMANDS
-from services.kernel.dates import check_not_past
+from services.kernel.access import ITEM_COMMANDS, ROLE_LABELS
+from services.kernel.dates import PROPOSED_DUE_DATE, check_not_past, written
 from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
     FINAL_STATUSES,
@@ -28,6 +28,7 @@ from services.kernel.vocabulary import (
     STATUSES,
     VERDICT_LABELS,
     Status,
+    choices,
 )
 
 NOTICE_NAMESPACE = UUID("1f7d5a2c-9b0e-4d3f-8a6c-2e4b6d8f0a13")
@@ -84,6 +85,14 @@ COMMAND_LABELS: dict[str, str] = {
     "cancel": "撤销",
     "merge": "合并",
 }
+
+
+def next_steps(status: str) -> str:
+    """What may still be done to an item in `status`, as a refusal tells it."""
+    possible = [COMMAND_LABELS[c] for c, states in ALLOWED_STATES.items() if status in states]
+    if not possible:
+        return "此状态下不能再办理"
+    return f"此状态下可以：{'、'.join(possible)}"
 
 
 def notice_number(year: int, number: int) -> str:
@@ -172,28 +181,36 @@ class Item(Aggregate):
         if self.status not in ALLOWED_STATES[command]:
             raise Refused(
                 "wrong_state",
-                f"事项当前状态为“{STATUS_LABELS[self.status]}”，不能{COMMAND_LABELS[command]}",
+                f"事项当前状态为“{STATUS_LABELS[self.status]}”，不能{COMMAND_LABELS[command]}；"
+                f"{next_steps(self.status)}",
                 f"cannot {command} an item in status {self.status}",
                 409,
             )
         permission = ITEM_COMMANDS[command]
         role = actor.get("role")
         if role not in permission.roles:
-            raise Refused("forbidden", "无权执行此操作", f"role {role} may not {command}", 403)
+            allowed = "、".join(ROLE_LABELS[r] for r in permission.roles)
+            raise Refused(
+                "forbidden",
+                f"无权执行此操作：{COMMAND_LABELS[command]}仅限{allowed}办理",
+                f"role {role} may not {command}",
+                403,
+            )
         if role != "handler" or permission.unit is None:
             return
         unit = actor.get("unit")
         if permission.unit == "lead" and unit != self.lead_unit:
             raise Refused(
                 "not_lead_unit",
-                "只有牵头单位可以办理此事项",
+                f"只有牵头单位可以{COMMAND_LABELS[command]}；本单位不是此事项的牵头单位，"
+                "如需提出意见请报送配合意见",
                 "only the lead unit may act on this item",
                 403,
             )
         if permission.unit == "co" and unit not in self.co_units:
             raise Refused(
                 "not_co_unit",
-                "只有配合单位可以报送配合意见",
+                "只有配合单位可以报送配合意见；牵头单位请报送进展或反馈办理结果",
                 "only a co-unit may send an opinion",
                 403,
             )
@@ -218,7 +235,7 @@ class Item(Aggregate):
         if lead_unit in co_units:
             raise Refused(
                 "lead_unit_in_co_units",
-                "牵头单位不能同时作为配合单位",
+                f"配合单位：牵头单位 {lead_unit} 不能同时作为配合单位，请从配合单位中去掉",
                 "the lead unit cannot also be a co-unit",
             )
         check_not_past(due_date, today)
@@ -243,7 +260,11 @@ class Item(Aggregate):
         """退回: the lead unit says the item is not its business, within the window."""
         self._guard("return_to_office", actor)
         if not reason.strip():
-            raise Refused("reason_required", "退回须说明理由", "a return needs a reason")
+            raise Refused(
+                "reason_required",
+                "退回理由：必填，请写明为何不属于本单位职责",
+                "a return needs a reason",
+            )
         if self.return_by is not None and today > self.return_by:
             raise Refused(
                 "return_window_passed",
@@ -297,7 +318,7 @@ class Item(Aggregate):
             raise Refused(
                 "not_an_indicator",
                 "月份：只有《政府工作报告》主要经济指标报送月度数据，本事项是"
-                f"“{SOURCE_LABELS[self.source]}”",
+                f"“{SOURCE_LABELS[self.source]}”，请改为报送进展",
                 "not an indicator",
                 409,
             )
@@ -337,14 +358,17 @@ class Item(Aggregate):
         """回访: the author's or citizen's verdict; 不满意 reopens the item once."""
         self._guard("record_satisfaction", actor)
         if self.source not in SATISFACTION_SOURCES:
+            surveyed = "、".join(SOURCE_LABELS[s] for s in SATISFACTION_SOURCES)
             raise Refused(
-                "no_satisfaction", "该类事项不做满意度回访", "this source has no satisfaction", 409
+                "no_satisfaction",
+                f"满意度：“{SOURCE_LABELS[self.source]}”不做满意度回访，只有{surveyed}回访",
+                "this source has no satisfaction",
+                409,
             )
         if verdict not in VERDICT_LABELS:
-            choices = "、".join(f"{v}（{label}）" for v, label in VERDICT_LABELS.items())
             raise Refused(
                 "unknown_verdict",
-                f"满意度：未知的取值 {verdict}，可选：{choices}",
+                f"满意度：{verdict} 不是可选的取值，请选择以下之一：{choices(VERDICT_LABELS)}",
                 f"unknown verdict {verdict}",
             )
         if self.verdict_given:
@@ -375,8 +399,8 @@ class Item(Aggregate):
         if self.source == "proposal" and reply_class not in REPLY_CLASS_LABELS:
             raise Refused(
                 "reply_class_required",
-                "建议提案的答复须注明类别（A 已解决或采纳、B 正在解决或列入计划、"
-                "C 因条件限制暂不能解决、D 留作参考）",
+                "答复类别：建议提案的答复须注明类别，请选择以下之一："
+                f"{choices(REPLY_CLASS_LABELS)}",
                 "a reply to a proposal needs its class A, B, C or D",
             )
         self._feedback_submitted(
@@ -439,22 +463,22 @@ class Item(Aggregate):
         """问责建议 by the office, by hand: against a unit that had the item, with reasons."""
         self._guard("recommend_penalty", actor)
         if penalty not in PENALTY_LABELS:
-            choices = "、".join(f"{p}（{label}）" for p, label in PENALTY_LABELS.items())
             raise Refused(
                 "unknown_penalty",
-                f"问责措施：未知的取值 {penalty}，可选：{choices}",
+                f"问责措施：{penalty} 不是可选的取值，请选择以下之一：{choices(PENALTY_LABELS)}",
                 f"unknown penalty {penalty}",
             )
         if unit not in self.units_involved:
             raise Refused(
                 "unit_not_involved",
-                f"单位：{unit} 没有承办过本事项，问责建议只能针对承办过它的单位",
+                f"单位：{unit} 没有承办过本事项，问责建议只能针对承办过它的单位："
+                f"{'、'.join(self.units_involved)}",
                 f"unit {unit} never had this item",
             )
         if not reasons.strip():
             raise Refused(
                 "reasons_required",
-                "问责理由：须写明事实和理由",
+                "问责理由：必填，请写明事实和理由",
                 "a penalty needs its reasons",
             )
         self._penalty_recommended(
@@ -465,7 +489,11 @@ class Item(Aggregate):
         """撤销: a mistaken registration leaves the lists; it stays in the record."""
         self._guard("cancel", actor)
         if not reason.strip():
-            raise Refused("reason_required", "撤销理由：必填", "a cancellation needs a reason")
+            raise Refused(
+                "reason_required",
+                "撤销理由：必填，请写明撤销的原因，如重复登记、登记有误",
+                "a cancellation needs a reason",
+            )
         self._item_cancelled(reason=reason, actor=actor, at=at)
 
     def merge(self, into: UUID, reason: str, actor: dict[str, Any], at: datetime) -> None:
@@ -473,10 +501,16 @@ class Item(Aggregate):
         self._guard("merge", actor)
         if into == self.id:
             raise Refused(
-                "merge_into_itself", "合并到：不能合并到事项自身", "cannot merge into itself"
+                "merge_into_itself",
+                "合并到：不能合并到事项自身，请填写原事项的编号",
+                "cannot merge into itself",
             )
         if not reason.strip():
-            raise Refused("reason_required", "合并理由：必填", "a merge needs a reason")
+            raise Refused(
+                "reason_required",
+                "合并理由：必填，请写明与原事项重复之处",
+                "a merge needs a reason",
+            )
         self._item_merged(into=into, reason=reason, actor=actor, at=at)
 
     def request_extension(
@@ -485,11 +519,19 @@ class Item(Aggregate):
         self._guard("request_extension", actor)
         if self.extension_requested is not None:
             raise Refused(
-                "extension_pending", "已有待审批的延期申请", "an extension request is pending", 409
+                "extension_pending",
+                f"已有一份待审批的延期申请（申请延期至{written(self.extension_requested)}），"
+                "请等督查室审批后再申请",
+                "an extension request is pending",
+                409,
             )
         if not reason.strip():
-            raise Refused("reason_required", "延期申请须说明理由", "a request needs a reason")
-        check_not_past(proposed_due_date, today)
+            raise Refused(
+                "reason_required",
+                "延期理由：必填，请写明需要延期的原因",
+                "a request needs a reason",
+            )
+        check_not_past(proposed_due_date, today, PROPOSED_DUE_DATE)
         self._extension_requested(
             unit=self.lead_unit,
             reason=reason,
@@ -510,7 +552,10 @@ class Item(Aggregate):
         self._guard("decide_extension", actor)
         if self.extension_requested is None:
             raise Refused(
-                "no_extension_request", "没有待审批的延期申请", "no extension request pending", 409
+                "no_extension_request",
+                "没有待审批的延期申请，无需审批；请刷新事项查看最新情况",
+                "no extension request pending",
+                409,
             )
         if not grant:
             self._extension_denied(comment=comment, actor=actor, at=at)

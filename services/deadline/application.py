@@ -36,6 +36,7 @@ from services.kernel.contracts import (
     Reopened,
     ReturnedByUnit,
 )
+from services.kernel.dates import DUE_DATE
 from services.kernel.errors import Refused
 from services.kernel.store import LedgerApplication, Projection
 
@@ -95,7 +96,9 @@ class Deadline(LedgerApplication):
 
     def change_policy(self, limits: Any, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
         if not reason.strip():
-            raise Refused("reason_required", "修改时限须说明理由", "a change needs a reason")
+            raise Refused(
+                "reason_required", "理由：必填，请写明修改时限设置的依据", "a change needs a reason"
+            )
         checked = TimeLimits.from_dict(limits).to_dict()
         now = self.time.now()
         try:
@@ -126,7 +129,11 @@ class Deadline(LedgerApplication):
     def load_schedule(self, data: Any, reason: str, actor: dict[str, Any]) -> dict[str, Any]:
         """Loads a year's official arrangement and recounts the open deadlines it changes."""
         if not reason.strip():
-            raise Refused("reason_required", "载入日历须说明依据", "loading needs a reason")
+            raise Refused(
+                "reason_required",
+                "理由：必填，请写明载入的依据，如国务院办公厅通知的文号",
+                "loading needs a reason",
+            )
         try:
             schedule = YearSchedule.from_dict(data)
         except (ValueError, TypeError) as e:
@@ -167,11 +174,13 @@ class Deadline(LedgerApplication):
         due_date: date | None,
         explicit: bool,
         rules: Rules | None = None,
+        label: str = DUE_DATE,
     ) -> None:
-        """Refuses a date the office may not set: a rest day, or none where one is required."""
+        """Refuses a date the office may not set: a rest day, or none where one is required;
+        `label` names the date in the refusal."""
         limits, calendar = rules or self.rules()
         if explicit:
-            check_working_day(due_date, calendar)
+            check_working_day(due_date, calendar, label)
         check_named_date(source, due_date, limits)
 
     def assignment_terms(

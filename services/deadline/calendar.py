@@ -33,8 +33,7 @@ __all__ = [
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SCHEDULE_FIELDS = ("year", "rest_days", "working_weekends")
-_SCHEDULE_LABELS = {"rest_days": "放假日期", "working_weekends": "调休上班日期"}
+_SCHEDULE_LABELS = {"year": "年份", "rest_days": "放假日期", "working_weekends": "调休上班日期"}
 _WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 # (rest days, working weekend days) of one year.
@@ -52,16 +51,19 @@ class YearSchedule:
 
     def __post_init__(self) -> None:
         if not isinstance(self.year, int) or isinstance(self.year, bool):
-            raise ValueError(f"年份：须为整数，收到 {self.year!r}")
+            raise ValueError(f"年份：须为整数，如 2027，收到 {self.year!r}")
         object.__setattr__(self, "rest_days", frozenset(self.rest_days))
         object.__setattr__(self, "working_weekends", frozenset(self.working_weekends))
-        for name, label in _SCHEDULE_LABELS.items():
-            days = getattr(self, name)
+        for name in ("rest_days", "working_weekends"):
+            label, days = _SCHEDULE_LABELS[name], getattr(self, name)
             if bad := [d for d in days if not isinstance(d, date) or isinstance(d, datetime)]:
-                raise ValueError(f"{label}：{bad[0]!r} 不是日期")
+                raise ValueError(f"{label}：{bad[0]!r} 不是日期，请填写如 2027-01-01 的日期")
             for day in sorted(days):
                 if day.year != self.year:
-                    raise ValueError(f"{label}：{day.isoformat()} 不在 {self.year} 年内")
+                    raise ValueError(
+                        f"{label}：{day.isoformat()} 不在 {self.year} 年内，"
+                        f"请只填写 {self.year} 年的日期"
+                    )
         for day in sorted(self.working_weekends):
             if day.weekday() < _SATURDAY:
                 raise ValueError(
@@ -70,17 +72,18 @@ class YearSchedule:
                 )
         if both := sorted(self.rest_days & self.working_weekends):
             listed = "、".join(day.isoformat() for day in both)
-            raise ValueError(f"放假日期和调休上班日期不能同时列出：{listed}")
+            raise ValueError(f"放假日期和调休上班日期不能同时列出：{listed}，请从其中一处删去")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> YearSchedule:
         """Parse {"year": 2027, "rest_days": [ISO dates], "working_weekends": [ISO dates]}."""
         if not isinstance(data, dict):
-            raise ValueError(f"节假日安排须为对象，收到 {type(data).__name__}")
-        if unknown := sorted(set(data) - set(_SCHEDULE_FIELDS)):
-            raise ValueError(f"节假日安排不接受字段：{'、'.join(map(str, unknown))}")
-        if missing := [name for name in _SCHEDULE_FIELDS if name not in data]:
-            raise ValueError(f"节假日安排缺少字段：{'、'.join(missing)}")
+            raise ValueError("节假日安排须为对象，含年份、放假日期和调休上班日期")
+        if unknown := sorted(set(data) - set(_SCHEDULE_LABELS)):
+            raise ValueError(f"节假日安排不接受字段：{'、'.join(map(str, unknown))}，请删除")
+        if missing := [name for name in _SCHEDULE_LABELS if name not in data]:
+            listed = "、".join(f"{_SCHEDULE_LABELS[name]}（{name}）" for name in missing)
+            raise ValueError(f"节假日安排缺少字段：{listed}，请补上")
         return cls(
             year=data["year"],
             rest_days=_parse_dates("rest_days", data["rest_days"]),
@@ -100,18 +103,18 @@ def _parse_dates(field: str, values: Any) -> frozenset[date]:
     """Parse a list of YYYY-MM-DD strings, naming the field and value on error."""
     label = _SCHEDULE_LABELS[field]
     if isinstance(values, str | bytes) or not isinstance(values, list | tuple):
-        raise ValueError(f"{label}：须为 YYYY-MM-DD 格式的日期列表，收到 {values!r}")
+        raise ValueError(f'{label}：须为日期列表，如 ["2027-01-01"]，收到 {values!r}')
     days = set()
     for value in values:
         if isinstance(value, date) and not isinstance(value, datetime):
             days.add(value)
         elif not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
-            raise ValueError(f"{label}：{value!r} 不是 YYYY-MM-DD 格式的日期")
+            raise ValueError(f"{label}：{value!r} 不是日期，请按 2027-01-01 的格式填写")
         else:
             try:
                 days.add(date.fromisoformat(value))
             except ValueError:
-                raise ValueError(f"{label}：{value} 不是有效的日期") from None
+                raise ValueError(f"{label}：{value} 不是有效的日期，请检查年、月、日") from None
     return frozenset(days)
 
 

@@ -15,6 +15,7 @@ from services.kernel.clock import Clock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.consumer import consume
 from services.kernel.contracts import Envelope
+from services.kernel.dates import DUE_DATE
 from services.kernel.leader import LeaderLock
 from services.kernel.shell import Runtime, event_consumer, rpc
 from services.kernel.store import store_env
@@ -47,9 +48,11 @@ class DeadlineService:
         return self._scan()
 
     @rpc
-    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
+    def check_due_date(
+        self, source: str, due_date: str | None, explicit: bool, label: str = DUE_DATE
+    ) -> None:
         self.runtime.app.check_due_date(
-            source, date.fromisoformat(due_date) if due_date else None, explicit
+            source, date.fromisoformat(due_date) if due_date else None, explicit, label=label
         )
 
     @rpc

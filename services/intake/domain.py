@@ -10,7 +10,13 @@ from eventsourcing.domain import Aggregate, event
 
 from services.kernel.dates import check_not_past
 from services.kernel.errors import Refused
-from services.kernel.vocabulary import COMPLEXITIES, SOURCES
+from services.kernel.vocabulary import (
+    COMPLEXITIES,
+    COMPLEXITY_LABELS,
+    SOURCE_LABELS,
+    SOURCES,
+    choices,
+)
 
 SUBMISSION_NAMESPACE = UUID("0b6a3c84-5d0e-4f0e-8f0e-6a1d2c3b4a59")
 
@@ -26,11 +32,15 @@ def check_submission(
     source: str, complexity: str | None, due_date: date | None, today: date
 ) -> None:
     if source not in SOURCES:
-        raise Refused("unknown_source", f"未知的事项来源：{source}", f"unknown source: {source}")
+        raise Refused(
+            "unknown_source",
+            f"事项来源：{source} 不是可选的取值，请选择以下之一：{choices(SOURCE_LABELS)}",
+            f"unknown source: {source}",
+        )
     if complexity is not None and complexity not in COMPLEXITIES:
         raise Refused(
             "unknown_complexity",
-            f"未知的复杂程度：{complexity}",
+            f"复杂程度：{complexity} 不是可选的取值，请选择以下之一：{choices(COMPLEXITY_LABELS)}",
             f"unknown complexity: {complexity}",
         )
     check_not_past(due_date, today)

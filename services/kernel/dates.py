@@ -22,7 +22,12 @@ def written(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def check_not_past(due_date: date | None, today: date, label: str = "办理时限") -> None:
+# The Chinese labels of the dates people set, as their refusals name them.
+DUE_DATE = "办理时限"
+PROPOSED_DUE_DATE = "申请延期至"
+
+
+def check_not_past(due_date: date | None, today: date, label: str = DUE_DATE) -> None:
     """A due date set by a person may not lie before today."""
     if due_date is not None and due_date < today:
         raise Refused(

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from services.kernel.dates import DUE_DATE
+
 
 class DueDateRules(Protocol):
     """The deadline service's word on a date the office sets (it owns the calendar)."""
 
-    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
-        """Refuses a rest day (an `explicit` date) or a missing date where one is required."""
+    def check_due_date(
+        self, source: str, due_date: str | None, explicit: bool, label: str = DUE_DATE
+    ) -> None:
+        """Refuses a rest day (an `explicit` date) or a missing date where one is required;
+        `label` names the date in the refusal."""
         ...
 
     def assignment_terms(

@@ -8,6 +8,7 @@ the deadline service's (`services/deadline/policy.py`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, get_args
 
 Source = Literal[
@@ -99,6 +100,18 @@ REPLY_CLASS_LABELS: dict[str, str] = {
     "D": "留作参考",
 }
 
+# What the office decides on an answer (审核) and on a request for more time (延期审批).
+ReviewOutcome = Literal["accept", "return"]
+REVIEW_OUTCOME_LABELS: dict[str, str] = {"accept": "审核通过并办结", "return": "退回重办"}
+ExtensionOutcome = Literal["grant", "deny"]
+EXTENSION_OUTCOME_LABELS: dict[str, str] = {"grant": "同意延期", "deny": "不同意延期"}
+
+# What a Government Work Report line is, and what a deputy or a member put forward.
+WorkReportKind = Literal["task", "indicator"]
+WORK_REPORT_KIND_LABELS: dict[str, str] = {"task": "重点任务", "indicator": "主要经济指标"}
+ProposalKind = Literal["suggestion", "proposal"]
+PROPOSAL_KIND_LABELS: dict[str, str] = {"suggestion": "人大代表建议", "proposal": "政协委员提案"}
+
 # The penalty ladder (问责建议): what the office recommends against a unit that lags.
 Penalty = Literal[
     "circulate_criticism", "work_interview", "organisational_handling", "disciplinary_action"
@@ -143,3 +156,9 @@ ESCALATION_ACTIONS: tuple[str, ...] = get_args(EscalationAction)
 RECTIFIABLE_SOURCES: tuple[str, ...] = ("finding", "upper_inspection")
 # Sources whose author or citizen gives a verdict on the answer (回访).
 SATISFACTION_SOURCES: tuple[str, ...] = ("proposal", "netizen", "hotline", "petition")
+
+
+def choices(labels: Mapping[str, str]) -> str:
+    """The values a person may choose from, each with its label, as every refusal lists them:
+    satisfied（满意）、basically_satisfied（基本满意）、unsatisfied（不满意）."""
+    return "、".join(f"{value}（{label}）" for value, label in labels.items())

@@ -17,7 +17,7 @@ def test_missing_and_malformed_fields_are_named(supervisor: Client):
     assert response.status_code == 400
     fields = {f["field"]: f["message"] for f in response.json()["fields"]}
     assert set(fields) == {"source", "title", "content", "due_date"}
-    assert fields["title"] == "标题：必填"
+    assert fields["title"] == "标题：必填，请填写"
     assert fields["due_date"].startswith("办理时限：")
 
 
@@ -62,7 +62,9 @@ def test_an_action_in_the_wrong_state_is_409(supervisor: Client):
     item = supervisor.register(title="状态不对")
     response = supervisor.post(f"/api/v1/items/{item['id']}/review", {"decision": "accept"})
     assert response.status_code == 409
-    assert response.json()["message"] == "事项当前状态为“待交办”，不能审核通过"
+    assert response.json()["message"] == (
+        "事项当前状态为“待交办”，不能审核通过；此状态下可以：交办、撤销、合并"
+    )
     assert len(supervisor.history(item["id"])) == 2  # registered, and the office's time to assign
 
 
@@ -136,7 +138,7 @@ def test_text_that_cannot_be_stored_is_refused_naming_the_field(supervisor: Clie
     )
     assert response.status_code == 400
     assert response.json()["fields"][0]["field"] == "co_units.0"
-    assert response.json()["fields"][0]["message"].startswith("配合单位：含有无法保存的字符")
+    assert response.json()["fields"][0]["message"].startswith("配合单位第 1 项：含有无法保存的字符")
     surrogate = supervisor.request(
         "POST",
         "/api/v1/items",
@@ -186,7 +188,9 @@ def test_dates_and_numbers_out_of_any_plausible_range_are_refused(supervisor: Cl
         f"/api/v1/items/{item['id']}/assign", {"lead_unit": "water", "due_date": "9999-12-30"}
     )
     assert far.status_code == 400
-    assert far.json()["fields"][0]["message"] == "办理时限：须在 2000-01-01 至 2100-12-31 之间"
+    assert far.json()["fields"][0]["message"] == (
+        "办理时限：须在 2000-01-01 至 2100-12-31 之间，请检查年份"
+    )
     assert supervisor.item(item["id"])["status"] == "registered"
     # an offset beyond PostgreSQL's bigint was a 500
     assert supervisor.get("/api/v1/items", offset=10**23).status_code == 400

@@ -196,7 +196,10 @@ def test_the_time_limit_policy_is_changed_with_who_and_why(supervisor: Client):
         "PUT", "/api/v1/admin/time-limits", json={"limits": bad, "reason": "x"}
     )
     assert refused.status_code == 422
-    assert "sources.rumour" in refused.json()["message"]
+    assert refused.json()["message"].startswith(
+        "各来源办理时限的“rumour”：不是事项来源，请删除或改为以下之一：instruction（领导批示"
+    )
+    assert refused.json()["message_en"] == "sources.rumour: unknown source"
     assert supervisor.get("/api/v1/admin/time-limits").json() == current
 
     faster = dict(limits, sources={**limits["sources"], "instruction": {"working_days": 5}})

@@ -393,29 +393,59 @@ def test_a_mistaken_item_is_cancelled_and_a_duplicate_merged_and_both_stay_on_re
     assert (again.status_code, again.json()["error"]) == (409, "wrong_state")
 
 
-# 13. The office's own evidence on a return ----------------------------------------------
+# 13. The office's own evidence on a return and at closing --------------------------------
 
 
-def test_the_office_attaches_its_own_photos_to_a_return(
+def test_the_office_attaches_its_own_photos_which_the_item_s_units_alone_may_read(
     stack: Stack, supervisor: Client, handler_factory
 ):
     supervisor.set_clock("2026-09-28T09:00:00+08:00")
-    item = signed(supervisor, handler_factory, "agriculture")
-    handler_factory("agriculture").post(f"/api/v1/items/{item['id']}/feedback", {"content": "完成"})
-    photo = supervisor.session.post(
-        f"{stack.gateway_url}/api/v1/files",
-        files={"file": ("现场照片.png", PNG + b"site")},
-        timeout=30,
-    ).json()
+    item = supervisor.register(external_ref=unique_ref("year"))
+    supervisor.assign(item["id"], "agriculture", co_units=["xihe"])
+    agriculture = handler_factory("agriculture")
+    agriculture.post(f"/api/v1/items/{item['id']}/acknowledge")
+    agriculture.post(f"/api/v1/items/{item['id']}/feedback", {"content": "完成"})
+
+    def office_photo(photo: bytes) -> str:
+        return supervisor.session.post(
+            f"{stack.gateway_url}/api/v1/files",
+            files={"file": ("IMG_0001.png", photo)},
+            timeout=30,
+        ).json()["sha"]
+
+    site = PNG + b"site"
+    sha = office_photo(site)
     returned = supervisor.post(
         f"/api/v1/items/{item['id']}/review",
         {
             "decision": "return",
             "comment": "现场核查未完成",
-            "evidence": [{"sha": photo["sha"], "name": "现场照片.png"}],
+            "evidence": [{"sha": sha, "name": "现场照片.png"}],
         },
     )
     assert returned.status_code == 200, returned.text
     (event,) = of_type(supervisor.history(item["id"]), "FeedbackReturned")
-    assert [f["sha"] for f in event["data"]["evidence"]] == [photo["sha"]]
-    assert handler_factory("agriculture").get(f"/api/v1/files/{photo['sha']}").status_code == 200
+    assert event["data"]["evidence"] == [
+        {"sha": sha, "name": "现场照片.png", "size": len(site), "content_type": "image/png"}
+    ]
+    for unit in ("agriculture", "xihe"):  # the lead unit and the co-unit
+        assert handler_factory(unit).get(f"/api/v1/files/{sha}").content == site
+    other = handler_factory("finance").get(f"/api/v1/files/{sha}")
+    assert (other.status_code, other.json()["error"]) == (404, "file_not_found")
+
+    agriculture.post(f"/api/v1/items/{item['id']}/feedback", {"content": "已整改完毕"})
+    done = PNG + b"done"
+    closing_photo = office_photo(done)
+    accepted = supervisor.post(
+        f"/api/v1/items/{item['id']}/review",
+        {
+            "decision": "accept",
+            "comment": "现场复核合格",
+            "evidence": [{"sha": closing_photo, "name": "复核照片.png"}],
+        },
+    )
+    assert (accepted.status_code, accepted.json()["status"]) == (200, "closed")
+    (closing,) = of_type(supervisor.history(item["id"]), "FeedbackAccepted")
+    assert [f["sha"] for f in closing["data"]["evidence"]] == [closing_photo]
+    assert agriculture.get(f"/api/v1/files/{closing_photo}").content == done
+    assert handler_factory("finance").get(f"/api/v1/files/{closing_photo}").status_code == 404

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.integration
 MiB = 1024 * 1024
 PNG_HEAD = bytes.fromhex("89504e470d0a1a0a0000000d49484452")
 PROPOSAL_HEADER = ["编号", "类别", "提出人", "标题", "内容"]
+BODY_TOO_LONG = "请求体超过 256 KB 上限，请精简内容后重新提交"
+TOO_MANY_ROWS = "表格超过 20000 行上限（不含表头），请拆分为几个表格分别导入"
+TOO_MANY_COLUMNS = "表格超过 50 列上限，请删去模板以外的列"
 
 
 @pytest.fixture
@@ -85,11 +88,11 @@ def test_a_json_body_over_the_limit_is_refused_before_it_is_read(
     supervisor: Client, unchanged: None
 ):
     body = {"source": "instruction", "title": "超长", "content": "x" * limits.JSON_BYTES}
-    refusal(send(supervisor, "POST", "/api/v1/items", json=body), 413, "请求体超过 256 KB 上限")
+    refusal(send(supervisor, "POST", "/api/v1/items", json=body), 413, BODY_TOO_LONG)
     chunks = (b"x" * 65536 for _ in range(5))  # sent chunked: counted while it is read
     json_type = {"Content-Type": "application/json"}
     chunked = send(supervisor, "POST", "/api/v1/items", data=chunks, headers=json_type)
-    refusal(chunked, 413, "请求体超过 256 KB 上限")
+    refusal(chunked, 413, BODY_TOO_LONG)
 
 
 def test_a_route_that_reads_no_body_refuses_a_long_one(supervisor: Client):
@@ -97,21 +100,40 @@ def test_a_route_that_reads_no_body_refuses_a_long_one(supervisor: Client):
     supervisor.assign(item["id"], "water")
     path = f"/api/v1/items/{item['id']}/acknowledge"
     huge = send(supervisor, "POST", path, data=b"x" * (limits.JSON_BYTES + 1))
-    refusal(huge, 413, "请求体超过 256 KB 上限")
+    refusal(huge, 413, BODY_TOO_LONG)
     assert supervisor.item(item["id"])["status"] == "assigned"
+
+
+class Declared:
+    """A multipart body that declares `length` bytes and sends only its first few: a request
+    refused by its Content-Length alone never needs the rest."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield next(chunked_form(PNG_HEAD))
 
 
 def test_an_upload_over_the_limit_is_refused_and_nothing_is_kept(handler_factory, unchanged: None):
     handler = handler_factory("water")
-    message = "文件超过 20 MB 上限"
+    message = "文件超过 20 MB 上限，请压缩或拆分后重新上传"
     one_over = PNG_HEAD + b"\0" * (limits.EVIDENCE_BYTES + 1 - len(PNG_HEAD))
-    # by its Content-Length, before the body is read
-    refusal(upload(handler, "/api/v1/files", one_over + b"\0" * MiB), 413, message)
-    # within the request's allowance for the form around the file: counted while streaming to
-    # the store, and what was begun removed
+    # A photo past its 20 MB comes in a request a video may be as long as: counted while it
+    # streams to the store, and what was begun removed; sent chunked, the same.
     refusal(upload(handler, "/api/v1/files", one_over), 413, message)
-    # sent chunked, with no length to check first: counted while the form is read
     refusal(upload(handler, "/api/v1/files", chunked_form(one_over + b"\0" * MiB)), 413, message)
+    # longer than a video may be: by its Content-Length, before the body is read
+    form = {"Content-Type": "multipart/form-data; boundary=b"}
+    declared = Declared(limits.VIDEO_BYTES + limits.FORM_BYTES + 1)
+    refusal(
+        send(handler, "POST", "/api/v1/files", data=declared, headers=form),
+        413,
+        "文件超过 100 MB 上限，请压缩或拆分后重新上传",
+    )
 
 
 # --- spreadsheets --------------------------------------------------------------------------
@@ -164,7 +186,7 @@ def read_to_the_end(response: requests.Response, rows: list[int]) -> None:
 
 
 def test_a_workbook_over_the_file_limit_is_refused(supervisor: Client, unchanged: None):
-    message = "文件超过 10 MB 上限"
+    message = "文件超过 10 MB 上限，请压缩或拆分后重新上传"
     over = workbook(a_row).ljust(limits.XLSX_BYTES + 1, b"\0")
     refusal(proposals(supervisor, over + b"\0" * MiB)[0], 413, message)  # by Content-Length
     refusal(proposals(supervisor, over)[0], 413, message)  # by the file's own size
@@ -174,7 +196,7 @@ def test_a_sheet_is_refused_past_its_last_row_and_column(supervisor: Client, unc
     last = limits.XLSX_ROWS + 1  # as Excel numbers it, below the header
     read_to_the_end(proposals(supervisor, workbook(lambda s: a_row(s, last)))[0], [last])
     too_long = workbook(lambda s: a_row(s, last + 1))
-    refusal(proposals(supervisor, too_long)[0], 413, "表格超过 20000 行上限（不含表头）")
+    refusal(proposals(supervisor, too_long)[0], 413, TOO_MANY_ROWS)
 
     def widest(sheet: Any) -> None:
         a_row(sheet)
@@ -186,13 +208,13 @@ def test_a_sheet_is_refused_past_its_last_row_and_column(supervisor: Client, unc
         a_row(sheet)
         sheet.cell(row=2, column=limits.XLSX_COLUMNS + 1, value="多一列")
 
-    refusal(proposals(supervisor, workbook(too_wide))[0], 413, "表格超过 50 列上限")
+    refusal(proposals(supervisor, workbook(too_wide))[0], 413, TOO_MANY_COLUMNS)
 
     # an empty cell in the last column Excel has, in every row: refused at the first
     rows = "".join(f'<row r="{n}"><c r="XFD{n}" s="0"/></row>' for n in range(3, 20_000))
     far_right = edited(workbook(a_row), with_rows(rows))
     response, seconds = proposals(supervisor, far_right)
-    refusal(response, 413, "表格超过 50 列上限")
+    refusal(response, 413, TOO_MANY_COLUMNS)
     assert seconds < 5
 
 
@@ -218,7 +240,7 @@ def test_a_sheet_s_declared_size_is_not_trusted(supervisor: Client, unchanged: N
     stray = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
     far = edited(huge, with_rows(stray))
     response, seconds = proposals(supervisor, far)
-    refusal(response, 413, "表格超过 20000 行上限（不含表头）")
+    refusal(response, 413, TOO_MANY_ROWS)
     assert seconds < 5
 
 
@@ -227,14 +249,18 @@ def test_a_workbook_that_unpacks_past_the_limit_is_refused_unopened(
 ):
     bomb = edited(workbook(a_row), with_rows(" " * (limits.XLSX_UNPACKED_BYTES + 1)))
     assert len(bomb) < 200_000
-    refusal(proposals(supervisor, bomb)[0], 413, "表格解压后超过 50 MB 上限")
+    refusal(
+        proposals(supervisor, bomb)[0],
+        413,
+        "表格解压后超过 50 MB 上限，请删去图片和多余的工作表，或拆分为几个表格分别导入",
+    )
 
 
 # --- JSON ----------------------------------------------------------------------------------
 
 
 def test_too_deep_a_document_is_a_400_naming_the_limit(supervisor: Client, unchanged: None):
-    message = "请求体：JSON 嵌套超过 32 层上限"
+    message = "请求体：JSON 嵌套超过 32 层上限，请减少嵌套层数"
     for document in (
         "[" * 100_000,  # beyond what Python's parser can follow
         '{"source": "special", "title": "t", "content": "c", "details": '
@@ -246,7 +272,7 @@ def test_too_deep_a_document_is_a_400_naming_the_limit(supervisor: Client, uncha
         response = supervisor.request(
             "POST", "/api/v1/items", data=document, headers={"Content-Type": "application/json"}
         )
-        body = refusal(response, 400, "请求参数有误")
+        body = refusal(response, 400, f"请求有误，请修改后重新提交：{message}")
         assert [f["message"] for f in body["fields"]] == [message]
 
 
@@ -273,8 +299,12 @@ def test_only_the_office_moves_the_test_clock(stack: Stack, handler_factory, sup
     path = "/api/v1/_test/clock"
     body = {"now": "2026-11-02T09:00:00+08:00"}
     anonymous = requests.post(f"{stack.gateway_url}{path}", json=body, timeout=10)
-    refusal(anonymous, 401, "未登录或登录已过期")
-    refusal(handler_factory("water").post(path, body), 403, "无权执行此操作")
+    refusal(anonymous, 401, "未登录或登录已过期，请重新登录")
+    refusal(
+        handler_factory("water").post(path, body),
+        403,
+        "无权执行此操作：此操作仅限督查室，如确需办理请联系督查室",
+    )
     assert supervisor.set_clock(body["now"])["now"].startswith("2026-11-02T01:00:00")
 
 
@@ -304,7 +334,8 @@ def small_pool_gateway(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -
 def _answers(url: str) -> bool:
     try:
         return requests.get(f"{url}/healthz", timeout=2).ok
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
+        # a worker still booting on a loaded machine: not answering yet
         return False
 
 

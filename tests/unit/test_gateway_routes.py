@@ -95,7 +95,7 @@ def test_a_route_that_needs_a_token_refuses_without_one_and_documents_it():
         assert "401" in responses, route.name
         answer = client.open(url(route.openapi_path), method=route.method)
         assert answer.status_code == 401, route.name
-        assert answer.json["message"] == "未登录或登录已过期"
+        assert answer.json["message"] == "未登录或登录已过期，请重新登录"
 
 
 def test_a_route_for_some_roles_refuses_the_others_and_documents_it():
@@ -128,15 +128,46 @@ def test_a_bad_body_is_refused_naming_each_field_in_chinese():
     )
     assert answer.status_code == 400
     fields = {f["field"]: f["message"] for f in answer.json["fields"]}
-    assert fields["title"] == "标题：必填"
+    assert fields["title"] == "标题：必填，请填写"
     assert set(fields) == {"source", "title", "content"}
+
+
+def test_a_role_the_route_is_not_for_is_told_who_may():
+    app, _ = gateway("manual")
+    answer = app.test_client().post(
+        "/api/v1/items", json={"source": "hotline"}, headers=token("handler")
+    )
+    assert answer.status_code == 403
+    assert answer.json["message"] == (
+        "无权执行此操作：此操作仅限督查室、县政府领导，如确需办理请联系督查室"
+    )
+
+
+def test_the_answer_to_a_bad_body_quotes_its_first_bad_fields():
+    app, _ = gateway("manual")
+    client = app.test_client()
+    answer = client.post("/api/v1/items", json={"source": "hotline"}, headers=token("supervisor"))
+    assert (
+        answer.json["message"]
+        == "请求有误，请修改后重新提交：标题：必填，请填写；内容：必填，请填写"
+    )
+    answer = client.post(
+        "/api/v1/items",
+        json={"source": "hotline", "title": "", "complexity": "hard", "due_date": "x", "co": 1},
+        headers=token("supervisor"),
+    )
+    assert len(answer.json["fields"]) == 5
+    assert answer.json["message"] == (
+        "请求有误，请修改后重新提交：标题：不能为空，请填写；内容：必填，请填写；"
+        "办理时限：须为有效的日期，格式如 2026-01-05，请检查年、月、日；另有 2 处"
+    )
 
 
 def test_a_year_out_of_range_is_refused_naming_it():
     app, _ = gateway("manual")
     answer = app.test_client().get("/api/v1/admin/calendar/1999", headers=token("leader"))
     assert answer.status_code == 400
-    assert answer.json["fields"][0]["message"] == "年度：须为 2000 至 2100 年之间的年份"
+    assert answer.json["fields"][0]["message"] == "年度：须为 2000 至 2100 年之间的年份，如 2026"
 
 
 def test_a_malformed_file_hash_names_no_file():
@@ -174,7 +205,11 @@ def test_a_route_accepts_the_machine_clients_of_the_platforms_it_names_only():
     bind(app, Context.build(settings("manual"), document, EverySession()), routes)
     client = app.test_client()
     assert client.get("/api/v1/probe", headers=KEY).status_code == 200
-    assert client.get("/api/v1/probe", headers={"X-API-Key": "netizen"}).status_code == 403
+    refused = client.get("/api/v1/probe", headers={"X-API-Key": "netizen"})
+    assert refused.status_code == 403
+    assert refused.json["message"] == (
+        "无权执行此操作：此接口不对“互联网+督查”平台和领导留言板开放"
+    )
     operation = document["paths"]["/api/v1/probe"]["get"]
     assert operation["security"] == [{"bearer": []}, {"apiKey": []}]
     assert PLATFORM_LABELS["hotline"] in operation["description"]

@@ -26,10 +26,16 @@ UNITS = {"water", "finance"}
         ("handler", "water", None),
         ("leader", None, None),
         ("admin", None, None),
-        ("handler", None, "单位：承办单位联络员须属于一个单位"),
-        ("handler", "gossip", "单位：gossip 不是本县的单位"),
-        ("supervisor", "water", "单位：督查室不属于任何单位，请勿填写"),
-        ("client", None, "角色：client 不是可用的角色"),
+        ("handler", None, "单位：承办单位联络员须属于一个单位，请填写单位"),
+        ("handler", "gossip", "单位：gossip 不是本县的单位，请在单位列表中选择"),
+        ("supervisor", "water", "单位：督查室不属于任何单位，请删去单位"),
+        (
+            "client",
+            None,
+            "角色：client 不是可选的角色，请选择以下之一：supervisor（督查室）、"
+            "leader（县政府领导）、auditor（监察部门）、handler（承办单位联络员）、"
+            "admin（系统管理员）",
+        ),
     ],
 )
 def test_a_handler_has_exactly_one_unit_and_every_other_role_none(

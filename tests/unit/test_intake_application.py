@@ -78,7 +78,13 @@ def test_an_imported_list_with_a_bad_row_imports_nothing(app):
         },
     ]
     assert app.register_batch(rows, OFFICE) == {
-        "errors": [{"row": 1, "message": "未知的复杂程度：hard"}]
+        "errors": [
+            {
+                "row": 1,
+                "message": "复杂程度：hard 不是可选的取值，请选择以下之一："
+                "simple（简单）、complex（复杂）、difficult（疑难）",
+            }
+        ]
     }
     assert app.recorder.max_notification_id() is None
     result = app.register_batch(rows[:1], OFFICE)

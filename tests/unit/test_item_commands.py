@@ -14,6 +14,7 @@ from services.assignment.adapters import MemoryUnitDirectory
 from services.assignment.application import Assignment
 from services.assignment.domain import ALLOWED_STATES, SIGN_FIRST
 from services.kernel.contracts import Envelope
+from services.kernel.dates import DUE_DATE
 from services.kernel.errors import Refused
 from services.kernel.store import memory_env
 from services.kernel.vocabulary import STATUSES
@@ -40,10 +41,12 @@ class Rules:
     """The deadline service's answers: any date is a working day; 3 days to return."""
 
     def __init__(self) -> None:
-        self.checked: list[tuple[str, str | None, bool]] = []
+        self.checked: list[tuple[str, str | None, bool, str]] = []
 
-    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
-        self.checked.append((source, due_date, explicit))
+    def check_due_date(
+        self, source: str, due_date: str | None, explicit: bool, label: str = DUE_DATE
+    ) -> None:
+        self.checked.append((source, due_date, explicit, label))
 
     def assignment_terms(
         self, source: str, due_date: str | None, explicit: bool, assigned_on: str
@@ -171,7 +174,15 @@ def test_a_refusal_in_the_wrong_state_names_the_status_and_the_action(app, rules
     item_id = to_status(app, rules, "registered")
     with pytest.raises(Refused) as refused:
         app.acknowledge(item_id, WATER)
-    assert refused.value.message_zh == "事项当前状态为“待交办”，不能签收"
+    assert refused.value.message_zh == (
+        "事项当前状态为“待交办”，不能签收；此状态下可以：交办、撤销、合并"
+    )
+    item_id = to_status(app, rules, "closed")
+    with pytest.raises(Refused) as refused:
+        app.report_progress(item_id, "进展", [], None, WATER)
+    assert refused.value.message_zh == (
+        "事项当前状态为“已办结”，不能报送进展；此状态下可以：记录满意度、提出问责建议"
+    )
 
 
 def test_a_handler_acts_only_for_its_own_unit(app, rules):
@@ -179,13 +190,20 @@ def test_a_handler_acts_only_for_its_own_unit(app, rules):
     with pytest.raises(Refused) as refused:
         app.acknowledge(item_id, XIHE)
     assert (refused.value.code, refused.value.status) == ("not_lead_unit", 403)
+    assert refused.value.message_zh == (
+        "只有牵头单位可以签收；本单位不是此事项的牵头单位，如需提出意见请报送配合意见"
+    )
     app.submit_co_unit_opinion(item_id, "配合意见", [], XIHE)
     with pytest.raises(Refused) as refused:
         app.submit_co_unit_opinion(item_id, "配合意见", [], WATER)
     assert (refused.value.code, refused.value.status) == ("not_co_unit", 403)
+    assert refused.value.message_zh == (
+        "只有配合单位可以报送配合意见；牵头单位请报送进展或反馈办理结果"
+    )
     with pytest.raises(Refused) as refused:
         app.assign(item_id, "health", [], None, WATER, rules, reassign=True)
     assert (refused.value.code, refused.value.status) == ("forbidden", 403)
+    assert refused.value.message_zh == "无权执行此操作：改派仅限督查室办理"
 
 
 def test_assignments_and_reassignments_number_their_notices_in_one_yearly_register(app, rules):
@@ -225,13 +243,17 @@ def test_the_return_window_closes_after_its_last_day(app, clock, rules):
 def test_an_extension_is_asked_once_and_granted_to_the_office_s_date(app, rules):
     item_id = to_status(app, rules, "acknowledged")
     app.request_extension(item_id, "工程量大", date(2026, 11, 20), WATER, rules)
+    assert rules.checked[-1] == ("work_report", "2026-11-20", True, "申请延期至")
     with pytest.raises(Refused) as refused:
         app.request_extension(item_id, "再申请", date(2026, 11, 27), WATER, rules)
     assert refused.value.code == "extension_pending"
+    assert refused.value.message_zh == (
+        "已有一份待审批的延期申请（申请延期至2026年11月20日），请等督查室审批后再申请"
+    )
     app.decide_extension(item_id, "grant", date(2026, 11, 13), "同意延期", OFFICE, rules)
     granted = app.history(item_id)[-1]
     assert (granted["type"], granted["data"]["due_date"]) == ("ExtensionGranted", "2026-11-13")
-    assert rules.checked[-1] == ("work_report", "2026-11-13", True)
+    assert rules.checked[-1] == ("work_report", "2026-11-13", True, "办理时限")
     with pytest.raises(Refused) as refused:
         app.decide_extension(item_id, "grant", None, "", OFFICE, rules)
     assert refused.value.code == "no_extension_request"

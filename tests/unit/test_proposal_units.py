@@ -157,7 +157,8 @@ def test_every_bad_row_is_named_with_its_fields_and_the_file_refused():
         {
             "row": 7,
             "field": "co_units",
-            "message": f"协办单位：最多 {limits.CO_UNITS} 个，本行有 {limits.CO_UNITS + 1} 个",
+            "message": f"协办单位：最多 {limits.CO_UNITS} 个"
+            f"（本行有 {limits.CO_UNITS + 1} 个），请删减",
         },
     ]
 
