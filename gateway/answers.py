@@ -230,7 +230,8 @@ class ImportedRow(Assignment):
     registered: Literal["created", "existing"] = Field(
         description="created 本次新登记；existing 此前已登记（同一编号只登记一次）"
     )
-    assignment: Literal[  # type: ignore[assignment]  # and rows that name no units
+    # a row may also name no units
+    assignment: Literal[  # type: ignore[assignment]
         "assigned", "already_assigned", "refused", "pending", "not_requested"
     ] = Field(description="同 Assignment；not_requested 本行未填主办单位，仅登记")
 

@@ -104,8 +104,6 @@ class Assigning:
         try:
             return self._call("get_item", str(item_id))
         except NotFound:
-            if self.just_registered:
-                raise Unavailable() from None
             return None
 
     def _call(self, method: str, *args: Any) -> Any:

@@ -198,7 +198,7 @@ def assign_batch(ctx: Context, body: AssignBatch) -> ResponseReturnValue:
             "co_units": entry.co_units,
             "error": "invalid_assignment",
             "message": "；".join(p["message"] for p in problems),
-            "message_en": "the entry names units it cannot be assigned to",
+            "message_en": "the entry cannot be assigned as given",
             "fields": problems,
         }
     assigned, stopped = Assigning(ctx.services, ctx.reads, ctx.actor(), units).each(
