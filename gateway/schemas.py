@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from gateway import limits
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
 from services.kernel.vocabulary import (
     COMPLEXITY_LABELS,
@@ -110,6 +111,7 @@ FIELD_LABELS = {
     "source": "事项来源",
     "title": "标题",
     "content": "内容",
+    "assignments": "交办清单",
     "external_ref": "外部编号",
     "due_date": "办理时限",
     "complexity": "复杂程度",
@@ -448,6 +450,19 @@ class AssignItem(Strict):
     lead_unit: UnitCode
     co_units: list[UnitCode] = []
     due_date: OfficeDate | None = None
+
+
+class BatchAssignment(Strict):
+    item_id: UUID
+    lead_unit: UnitCode
+    co_units: Annotated[list[UnitCode], Field(max_length=limits.CO_UNITS)] = []
+    due_date: OfficeDate | None = None
+
+
+class AssignBatch(Strict):
+    assignments: Annotated[
+        list[BatchAssignment], Field(min_length=1, max_length=limits.ASSIGN_BATCH)
+    ]
 
 
 class EvidenceRef(Strict):

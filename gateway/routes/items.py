@@ -12,11 +12,15 @@ from uuid import UUID
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from gateway.answers import History, Item, ItemList
+from gateway import limits
+from gateway.answers import BatchResult, BatchUnfinished, History, Item, ItemList
 from gateway.api import Routes, V
+from gateway.assigning import OUTCOME_LABELS, OUTCOMES, Assigning, counted, summary
 from gateway.context import Context
+from gateway.errors import Unfinished
 from gateway.evidence import file_not_found
 from gateway.schemas import (
+    AssignBatch,
     AssignItem,
     Cancellation,
     ExtensionDecision,
@@ -34,6 +38,7 @@ from gateway.schemas import (
     Review,
     Satisfaction,
 )
+from gateway.units import API, Terms, UnitRegister, checked_units
 from services.kernel.access import ITEM_COMMANDS, READERS, REGISTRARS, may_register
 from services.kernel.errors import Refused
 
@@ -158,6 +163,69 @@ item_command("assign", "交办（答复中含计算出的办理时限）", "assi
     partial(assign, reassign=False)
 )
 item_command("reassign", "改派", "reassign", AssignItem)(partial(assign, reassign=True))
+
+
+@routes.route(
+    "POST",
+    "/api/v1/items/assign-batch",
+    f"批量交办已登记的事项（每次至多 {limits.ASSIGN_BATCH} 件，逐件给出结果；重发不会重复交办）",
+    roles=ITEM_COMMANDS["assign"].roles,
+    body=AssignBatch,
+    answers={200: BatchResult, 503: BatchUnfinished},
+    refusals=(503,),
+)
+def assign_batch(ctx: Context, body: AssignBatch) -> ResponseReturnValue:
+    """Each entry is checked (its units, an item named twice) and assigned on its own, as by
+    `assign`; a bad entry is refused by itself, with its reason. An item already with the very
+    units asked for is left as it is ("already_assigned"), so sending a batch again (after a
+    503, say) assigns the rest and repeats nothing."""
+    units = UnitRegister(ctx.services.call("assignment", "list_units"))
+    results: dict[int, dict[str, Any]] = {}
+    wanted: dict[int, tuple[UUID, Terms]] = {}
+    first: dict[UUID, int] = {}
+    for index, entry in enumerate(body.assignments):
+        due = entry.due_date.isoformat() if entry.due_date else None
+        found = checked_units([entry.lead_unit], entry.co_units, units, API, due)
+        problems = [] if isinstance(found, Terms) else found
+        if entry.item_id in first:
+            problems.append(
+                {
+                    "field": "item_id",
+                    "message": f"事项：与第 {first[entry.item_id] + 1} 条重复，"
+                    "同一事项在一次批量交办中只能出现一次，请删去",
+                }
+            )
+        first.setdefault(entry.item_id, index)
+        if isinstance(found, Terms) and not problems:
+            wanted[index] = (entry.item_id, found)
+            continue
+        results[index] = {
+            "item_id": str(entry.item_id),
+            "assignment": "refused",
+            "assignment_label": OUTCOME_LABELS["refused"],
+            "lead_unit": entry.lead_unit,
+            "co_units": entry.co_units,
+            "error": "invalid_assignment",
+            "message": "；".join(p["message"] for p in problems),
+            "message_en": "the entry cannot be assigned as given",
+            "fields": problems,
+        }
+    assigned, stopped = Assigning(ctx.services, ctx.reads, ctx.actor(), units).each(
+        list(wanted.values())
+    )
+    results |= dict(zip(wanted, assigned, strict=True))
+    answered = [{"index": i, **results[i]} for i in range(len(body.assignments))]
+    counts = counted(answered, OUTCOMES)
+    message = summary(answered, lambda r: f"第 {r['index'] + 1} 条")
+    if stopped:
+        raise Unfinished(
+            "assignment_unfinished",
+            f"服务暂不可用，有 {counts['pending']} 件尚未交办（{message}）；"
+            "请稍后重新提交同一批，已交办的不会重复",
+            "not every entry could be assigned; send the same batch again",
+            {"results": answered, "counts": counts},
+        )
+    return {"results": answered, "counts": counts, "message": message}
 
 
 @item_command("acknowledge", "牵头单位签收", "acknowledge")
