@@ -58,7 +58,7 @@ def countdown(ctx: Context, query: CountdownQuery) -> ResponseReturnValue:
 @routes.route(
     "GET",
     "/api/v1/reports/dashboard",
-    "工作台：在办、逾期、待交办、待签收、被退回、待审核事项数，各牵头单位在办和逾期数，"
+    "工作台：在办、逾期、待交办、待签收、单位退回、退回重办、待审核事项数，各牵头单位在办和逾期数，"
     "今日和本周（5 个工作日内）到期数，近 12 周登记和办结数（承办单位只看到本单位的）",
     roles=READERS,
     answers={200: Dashboard},

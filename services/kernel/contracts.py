@@ -358,7 +358,7 @@ def envelope_from_state(
     version: int,
     type_name: str,
     state: dict[str, Any],
-    previous_version: int,
+    previous_version: int | None,
 ) -> Envelope | None:
     """The envelope of a stored event (its decoded state), or None if its type is not a
     contract: such an event stays inside its service."""

@@ -33,6 +33,7 @@ def rebuild(settings: Settings) -> int:
             curs.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
             curs.execute("DELETE FROM reporting.evidence")
+            curs.execute("DELETE FROM reporting.item_search")
             # the processed marks go in by COPY, a batch at a time, instead of a statement each
             curs.execute(
                 "CREATE TEMPORARY TABLE rebuilt"
