@@ -21,6 +21,7 @@ import psycopg
 import requests
 
 from deploy.stack import Stack, isolated_env
+from gateway.schemas import COUNTDOWN_DATES
 from services.kernel.config import DatabaseAddress
 
 TARGET_MS = 1000
@@ -73,9 +74,11 @@ def page_ms(session: requests.Session, base: str, params: dict[str, Any]) -> flo
     answer = session.get(f"{base}/api/v1/items", params={**params, "limit": PAGE}, timeout=30)
     answer.raise_for_status()
     dates = sorted({i["due_date"] for i in answer.json()["items"] if i["due_date"]})
-    if dates:
+    for first in range(0, len(dates), COUNTDOWN_DATES):
         countdown = session.get(
-            f"{base}/api/v1/calendar/countdown", params={"dates": ",".join(dates)}, timeout=30
+            f"{base}/api/v1/calendar/countdown",
+            params={"dates": ",".join(dates[first : first + COUNTDOWN_DATES])},
+            timeout=30,
         )
         countdown.raise_for_status()
     return (time.perf_counter() - started) * 1000

@@ -56,9 +56,11 @@ SM3_HEX = r"^[0-9a-f]{64}$"
 QUARTER = r"^\d{4}-Q[1-4]$"
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 CODE = r"^[a-z][a-z0-9-]{0,39}$"
-# a page of dates (the console's countdowns): up to 100, comma-separated
+# dates for countdowns: up to COUNTDOWN_DATES, comma-separated. So few that even the longest
+# query, every character percent-encoded, stays inside the server's 4094-byte request line.
+COUNTDOWN_DATES = 25
 _DAY = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-DATES = rf"^{_DAY}(,{_DAY}){{0,99}}$"
+DATES = rf"^{_DAY}(,{_DAY}){{0,{COUNTDOWN_DATES - 1}}}$"
 Username = Annotated[
     str, Field(pattern=f"^{USERNAME}$", description="小写字母、数字、点、下划线或连字符")
 ]
@@ -227,7 +229,8 @@ PATTERN_HINTS = {
     QUARTER: "须为“年份-Q季度”，请按 2026-Q1 的格式填写",
     MONTH: "须为“年份-月份”，请按 2026-01 的格式填写",
     CODE: "须为小写字母开头的编码，只含小写字母、数字或连字符，至多 40 个字符，请修改",
-    DATES: "须为以逗号分隔的日期，至多 100 个，请按 2026-10-13,2026-10-14 的格式填写",
+    DATES: f"须为以逗号分隔的日期，至多 {COUNTDOWN_DATES} 个，"
+    "请按 2026-10-13,2026-10-14 的格式填写",
 }
 
 _DATE = "须为有效的日期，格式如 2026-01-05，请检查年、月、日"
@@ -643,14 +646,12 @@ class DueDatePreviewQuery(Strict):
 
 
 class CountdownQuery(Strict):
-    """Up to 100 dates, comma-separated: one page of a list."""
-
     dates: Annotated[
         str,
         Field(
-            max_length=1100,
+            max_length=COUNTDOWN_DATES * 11 - 1,
             pattern=DATES,
-            description="以逗号分隔的日期，至多 100 个",
+            description=f"以逗号分隔的日期，至多 {COUNTDOWN_DATES} 个",
         ),
     ]
 

@@ -47,8 +47,7 @@ def words(ctx: Context) -> ResponseReturnValue:
     roles=READERS,
     query=CountdownQuery,
     answers={200: Countdowns},
-    # a query longer than the server's request line (gunicorn's 4094 bytes) never reaches it
-    refusals=(414, 503),
+    refusals=(503,),
 )
 def countdown(ctx: Context, query: CountdownQuery) -> ResponseReturnValue:
     days = [d.isoformat() for d in query.parsed()]

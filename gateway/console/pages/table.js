@@ -7,8 +7,13 @@ const OPEN = new Set(["assigned", "acknowledged", "returned", "feedback_submitte
 
 export async function countdowns(items) {
   const dates = [...new Set(items.filter((i) => i.due_date && OPEN.has(i.status)).map((i) => i.due_date))];
-  if (!dates.length) return {};
-  return (await api.get("/api/v1/calendar/countdown", { dates: dates.join(",") })).days;
+  const days = {};
+  // the API counts 25 dates a request
+  for (let i = 0; i < dates.length; i += 25) {
+    const answer = await api.get("/api/v1/calendar/countdown", { dates: dates.slice(i, i + 25).join(",") });
+    Object.assign(days, answer.days);
+  }
+  return days;
 }
 
 export function itemTable(items, days, units, words) {
