@@ -334,7 +334,7 @@ class Probe(Aggregate):
 
     @event("Probed")
     def __init__(self, id: UUID) -> None:
-        pass
+        """Records only that it was made."""
 
 
 def test_effects_the_store_refuses_after_the_mark_leave_no_mark(stack: Stack):
