@@ -468,12 +468,15 @@ class Item(Aggregate):
         if unit not in self.units_involved:
             raise Refused(
                 "unit_not_involved",
-                f"单位：{unit} 没有承办过本事项，表扬只能给予承办过它的单位",
+                f"单位：{unit} 没有承办过本事项，表扬只能给予承办过它的单位："
+                f"{'、'.join(self.units_involved)}",
                 f"unit {unit} never had this item",
             )
         if not reasons.strip():
             raise Refused(
-                "reasons_required", "表扬理由：须写明肯定的工作", "a commendation needs reasons"
+                "reasons_required",
+                "表扬理由：必填，请写明肯定的工作",
+                "a commendation needs reasons",
             )
         self._commended(unit=unit, reasons=reasons.strip(), actor=actor, at=at)
 

@@ -13,6 +13,8 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 import requests
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -327,3 +329,37 @@ def test_a_message_s_effects_and_its_processed_mark_commit_together(
         with psycopg.connect(app_conninfo) as conn:
             conn.execute("DELETE FROM reporting.items WHERE item_id = %s", (item_id,))
             conn.execute("DELETE FROM reporting.item_search WHERE item_id = %s", (item_id,))
+
+
+class Probe(Aggregate):
+    """An aggregate of this test's own: no contract, so no relay publishes it."""
+
+    @event("Probed")
+    def __init__(self, id: UUID) -> None:
+        """Records only that it was made."""
+
+
+def test_effects_the_store_refuses_after_the_mark_leave_no_mark(stack: Stack):
+    """The mark is written before the events it goes with: committed on its own, it would
+    outlive effects the store then refuses (here two writes of one version, as when another
+    copy wrote it first), and the message would be taken for a duplicate and lost."""
+    reporting = Reporting(store_env(stack.settings.database_url, "reporting", 1))
+    item_id, probe_id = uuid4(), uuid4()
+    received = Envelope(
+        event_id=uuid4(),
+        type="ItemReceived",
+        schema_version=1,
+        origin="assignment",
+        position=1,
+        item_id=item_id,
+        stream_version=1,
+        occurred_at=datetime(2026, 9, 28, 2, tzinfo=UTC),
+        actor={"user": "supervisor", "role": "supervisor"},
+        data={"source": "petition", "title": "原子性", "content": "c"},
+    )
+    try:
+        with pytest.raises(IntegrityError):
+            consume(reporting, received, lambda _: Reaction([Probe(probe_id), Probe(probe_id)]))
+        assert reporting.processed_versions("assignment", item_id, [1]) == set()
+    finally:
+        reporting.close()
