@@ -196,7 +196,7 @@ class Assignment(LedgerApplication):
                         lead_unit,
                         co_units,
                         due_date,
-                        register.current(),
+                        register.current(item.source),
                         terms[question],
                         today,
                         actor,

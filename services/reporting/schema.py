@@ -125,8 +125,57 @@ def _rules_of_the_first_year(conn: psycopg.Connection, settings: Settings) -> No
     conn.execute("CREATE INDEX items_due_date ON reporting.items (due_date)")
 
 
+def _inspections(conn: psycopg.Connection, settings: Settings) -> None:
+    """The ledger's filters and figures (a finding's campaign and severity, rejections, on-time
+    rectification) and the campaigns a unit may see once a finding is issued to it."""
+    conn.execute(
+        "ALTER TABLE reporting.items"
+        " ADD COLUMN campaign_id uuid,"
+        " ADD COLUMN severity text,"
+        " ADD COLUMN returns integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN feedback_on_time boolean,"
+        " ADD COLUMN rectified boolean NOT NULL DEFAULT false"
+    )
+    conn.execute(
+        "UPDATE reporting.items SET campaign_id = (details->>'campaign_id')::uuid,"
+        " severity = details->>'severity' WHERE details ? 'campaign_id'"
+    )
+    conn.execute("CREATE INDEX items_campaign ON reporting.items (campaign_id)")
+    conn.execute(
+        """
+        CREATE TABLE reporting.campaigns (
+            campaign_id uuid PRIMARY KEY,
+            version bigint NOT NULL,
+            kind text NOT NULL,
+            year integer NOT NULL,
+            month integer,
+            title text NOT NULL,
+            upper_level text,
+            status text NOT NULL,
+            plan jsonb NOT NULL,
+            visits integer NOT NULL DEFAULT 0,
+            findings integer NOT NULL DEFAULT 0,
+            issued integer NOT NULL DEFAULT 0,
+            units_issued text[] NOT NULL DEFAULT '{}',
+            planned_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX campaigns_year ON reporting.campaigns (year)")
+    conn.execute(
+        "CREATE INDEX campaigns_units_issued ON reporting.campaigns USING gin (units_issued)"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON reporting.campaigns TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
 MIGRATIONS = [
     Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8)),
     Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
     Migration("reporting", 3, "what the office works from", _rules_of_the_first_year),
+    Migration("reporting", 4, "the inspection ledger and campaigns", _inspections),
 ]
