@@ -125,6 +125,13 @@ class Vocabulary(Answer):
     reminders: dict[str, str]
     roles: dict[str, str]
     platforms: dict[str, str]
+    campaign_kinds: dict[str, str]
+    campaign_statuses: dict[str, str]
+    upper_levels: dict[str, str]
+    methods: dict[str, str]
+    checks: dict[str, str]
+    severities: dict[str, str]
+    unit_kinds: dict[str, str]
 
 
 class DueDatePreview(Answer):

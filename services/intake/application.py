@@ -24,7 +24,7 @@ from services.intake.domain import (
     submission_id,
 )
 from services.kernel.clock import Clock
-from services.kernel.dates import business_date
+from services.kernel.dates import RECTIFICATION_DEADLINE, business_date
 from services.kernel.errors import NotFound, Refused
 from services.kernel.ports import DueDateRules
 from services.kernel.store import LedgerApplication
@@ -327,7 +327,7 @@ class Intake(LedgerApplication):
                 "campaign_version": campaign.version,
             }
         now = self.clock.now()
-        rules.check_due_date(source, due_date.isoformat(), True)
+        rules.check_due_date(source, due_date.isoformat(), True, label=RECTIFICATION_DEADLINE)
         item_id = submission_id(source, f"finding:{finding_id}")
         campaign.issue(
             finding_id, item_id, task, measures, person, due_date, business_date(now), actor, now

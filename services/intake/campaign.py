@@ -17,7 +17,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from services.kernel.dates import check_not_past
+from services.kernel.dates import RECTIFICATION_DEADLINE, check_not_past
 from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
     CAMPAIGN_KIND_LABELS,
@@ -271,7 +271,7 @@ class Campaign(Aggregate):
                     f"{label}：必填，督办通知须写明任务、措施、责任和整改时限",
                     "a notice states its task and measures",
                 )
-        check_not_past(due_date, today)
+        check_not_past(due_date, today, RECTIFICATION_DEADLINE)
         self._finding_issued(
             finding_id=finding_id,
             item_id=item_id,

@@ -31,9 +31,11 @@ class Clock:
 class Rules:
     """The deadline service's word: 2026-03-07 is a Saturday, a rest day."""
 
-    def check_due_date(self, source: str, due_date: str | None, explicit: bool) -> None:
+    def check_due_date(
+        self, source: str, due_date: str | None, explicit: bool, label: str = "办理时限"
+    ) -> None:
         if due_date == "2026-03-07":
-            raise Refused("not_a_working_day", "整改时限：休息日", "rest day")
+            raise Refused("not_a_working_day", f"{label}：休息日", "rest day")
 
     def assignment_terms(
         self, source: str, due_date: str | None, explicit: bool, assigned_on: str
@@ -184,10 +186,12 @@ def test_a_notice_needs_a_working_day_and_nothing_is_stored_without_one(app):
     before = app.recorder.max_notification_id()
     with pytest.raises(Refused) as refused:
         issue(app, campaign, found, date(2026, 3, 7))
-    assert refused.value.code == "not_a_working_day"
+    assert refused.value.message_zh == "整改时限：休息日"
     with pytest.raises(Refused) as refused:
         issue(app, campaign, found, date(2026, 3, 1))
-    assert refused.value.code == "due_date_in_past"
+    assert refused.value.message_zh == (
+        "整改时限：2026年3月1日早于今天（2026年3月2日），请选择今天或以后的日期"
+    )
     assert app.recorder.max_notification_id() == before
 
 

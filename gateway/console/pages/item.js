@@ -13,7 +13,7 @@ const EVENTS = {
   ExtensionRequested: "延期申请", ExtensionGranted: "同意延期", ExtensionDenied: "不同意延期",
   ReturnedByUnit: "单位退回", Commended: "表扬", SatisfactionRecorded: "回访满意度", Reopened: "重新办理",
   ItemCancelled: "撤销", ItemMerged: "合并", ClockOpened: "开始计时", ClockStopped: "停止计时",
-  IndicatorReported: "指标月度数据", NoticeNumberIssued: "督办通知编号", Rectified: "整改完成",
+  IndicatorReported: "指标月度数据", NoticeNumberIssued: "督办通知编号", Rectified: "整改销号",
   Reported: "报送", ReportedBack: "回复上级", ActionSkipped: "跳过提醒",
 };
 // what of an event's data a person reads in the timeline
@@ -45,6 +45,14 @@ export async function render(main, { id }, session) {
       item.external_ref ? fact("外部编号", item.external_ref) : null,
       item.issued_by ? fact("批示领导", item.issued_by) : null,
       received.details?.place ? fact("地点", received.details.place) : null,
+      item.campaign_id ? fact("督查", h("a", { href: `#/campaigns/${item.campaign_id}` },
+        received.details?.campaign_title || "查看督查")) : null,
+      item.severity ? fact("严重程度", item.severity_label || item.severity) : null,
+      received.details?.task ? fact("督办任务", received.details.task) : null,
+      received.details?.measures ? fact("整改措施", received.details.measures) : null,
+      received.details?.responsible_person ? fact("责任人", received.details.responsible_person) : null,
+      item.previous_item ? fact("再次发现", h("a", { href: `#/items/${item.previous_item}` }, "原销号问题")) : null,
+      item.rectified ? fact("销号", item.rectified_on_time ? "按期整改销号" : "逾期整改销号") : null,
       fact("登记时间", writtenTime(item.registered_at)),
       item.extension_requested ? fact("延期申请", `申请延至${written(item.extension_requested)}，待审批`) : null,
       item.escalated_to ? fact("已提请", item.escalated_to) : null),
