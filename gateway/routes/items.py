@@ -78,7 +78,7 @@ def item_command(
     roles=REGISTRARS,
     body=RegisterItem,
     answers={201: Item, 200: Item},
-    refusals=(422, 503),
+    refusals=(404, 422, 503),  # 404: evidence naming a file not uploaded
 )
 def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
     """The office registers any item; a county leader the instructions (批示) it issues."""

@@ -55,7 +55,7 @@ def words(ctx: Context) -> ResponseReturnValue:
     roles=READERS,
     query=CountdownQuery,
     answers={200: Countdowns},
-    refusals=(503,),
+    refusals=(422, 503),  # 422: a date the calendar cannot count
 )
 def countdown(ctx: Context, query: CountdownQuery) -> ResponseReturnValue:
     days = [d.isoformat() for d in query.parsed()]
