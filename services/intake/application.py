@@ -131,6 +131,7 @@ class Intake(LedgerApplication):
                     at=now,
                     details=details,
                     group=group_for(command["source"], details),
+                    evidence=[],  # None would be stored, and the contract refuses it
                 )
             )
             created.append(str(item_id))

@@ -90,3 +90,19 @@ def test_an_imported_list_with_a_bad_row_imports_nothing(app):
     result = app.register_batch(rows[:1], OFFICE)
     assert len(result["created"]) == 1
     assert app.register_batch(rows[:1], OFFICE) == {"created": [], "existing": result["created"]}
+
+
+def test_an_imported_lists_events_leave_intake_under_their_contract(app):
+    """An import's ItemReceived stored evidence None, which the contract refuses: the outbox
+    relay stopped at it and no later item or campaign left intake."""
+    from services.kernel.contracts import envelope_from_state
+    from services.kernel.store import event_type, transcoder
+
+    row = {"source": "special", "title": "t", "content": "c", "external_ref": "S-1"}
+    assert len(app.register_batch([row], OFFICE)["created"]) == 1
+    (n,) = app.recorder.select_notifications(1, 10)
+    state = transcoder().decode(n.state)
+    envelope = envelope_from_state(
+        "intake", n.id, n.originator_id, 1, event_type(n.topic), state, 0
+    )
+    assert envelope is not None and envelope.data["evidence"] == []
