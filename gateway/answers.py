@@ -132,6 +132,7 @@ class Vocabulary(Answer):
     checks: dict[str, str]
     severities: dict[str, str]
     unit_kinds: dict[str, str]
+    verifications: dict[str, str]
 
 
 class DueDatePreview(Answer):

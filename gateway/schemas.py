@@ -38,6 +38,7 @@ from services.kernel.vocabulary import (
     STATUS_LABELS,
     UPPER_LEVEL_LABELS,
     VERDICT_LABELS,
+    VERIFICATION_LABELS,
     WORK_REPORT_KIND_LABELS,
     CampaignKind,
     Check,
@@ -53,6 +54,7 @@ from services.kernel.vocabulary import (
     Status,
     UpperLevel,
     Verdict,
+    Verification,
     WorkReportKind,
     choices,
 )
@@ -203,6 +205,7 @@ FIELD_LABELS = {
     "campaign_id": "督查编号",
     "finding_id": "问题编号",
     "campaign": "督查",
+    "verification": "核查方式",
     "problems": "只看问题",
     "NewCampaign.title": "督查名称",
     "PlanChange.title": "督查名称",
@@ -248,6 +251,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "methods": METHOD_LABELS,
     "checks": CHECK_LABELS,
     "severity": SEVERITY_LABELS,
+    "verification": VERIFICATION_LABELS,
     "decision": {**REVIEW_OUTCOME_LABELS, **EXTENSION_OUTCOME_LABELS},
 }
 BOOLEAN_LABELS = {"true": "是", "false": "否"}
@@ -543,6 +547,7 @@ class Review(Strict):
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: OfficeDate | None = None
     evidence: list[EvidenceRef] = []  # the office's own, e.g. photos from the site
+    verification: Verification | None = None  # on paper or on site
 
 
 class PenaltyRecommendation(Strict):

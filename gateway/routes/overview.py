@@ -45,6 +45,7 @@ def words(ctx: Context) -> ResponseReturnValue:
         "checks": vocabulary.CHECK_LABELS,
         "severities": vocabulary.SEVERITY_LABELS,
         "unit_kinds": vocabulary.UNIT_KIND_LABELS,
+        "verifications": vocabulary.VERIFICATION_LABELS,
     }
 
 

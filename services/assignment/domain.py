@@ -423,10 +423,21 @@ class Item(Aggregate):
         )
 
     def accept(
-        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+        self,
+        comment: str,
+        actor: dict[str, Any],
+        at: datetime,
+        evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self._guard("accept", actor)
-        self._feedback_accepted(comment=comment, evidence=evidence or [], actor=actor, at=at)
+        self._feedback_accepted(
+            comment=comment,
+            evidence=evidence or [],
+            verification=verification,
+            actor=actor,
+            at=at,
+        )
         if self.source in RECTIFIABLE_SOURCES:
             # 整改一件，销号一件: an accepted rectification crosses the problem off the ledger.
             self._rectified(note=comment, actor=actor, at=at)
@@ -446,6 +457,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
         evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self._guard("return_for_rework", actor)
         if not comment.strip():
@@ -460,6 +472,7 @@ class Item(Aggregate):
             due_date=due_date,
             returned_on=today,
             evidence=evidence or [],
+            verification=verification,
             actor=actor,
             at=at,
         )
@@ -810,7 +823,12 @@ class Item(Aggregate):
 
     @event("FeedbackAccepted")
     def _feedback_accepted(
-        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+        self,
+        comment: str,
+        actor: dict[str, Any],
+        at: datetime,
+        evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         """Only the status moves (STATUS_AFTER)."""
 
@@ -823,6 +841,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
         evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self.feedback_at = None
 

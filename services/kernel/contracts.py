@@ -27,6 +27,7 @@ from services.kernel.vocabulary import (
     Source,
     UpperLevel,
     Verdict,
+    Verification,
 )
 
 EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
@@ -145,6 +146,7 @@ class FeedbackSubmitted(Contract):
 class FeedbackAccepted(Contract):
     comment: str
     evidence: list[EvidenceFile] = Field(default_factory=list)  # the office's own (on site)
+    verification: Verification | None = None  # on paper or on site (核查方式)
 
 
 class FeedbackReturned(Contract):
@@ -152,6 +154,7 @@ class FeedbackReturned(Contract):
     due_date: date | None = None
     returned_on: date
     evidence: list[EvidenceFile] = Field(default_factory=list)
+    verification: Verification | None = None
 
 
 class Closed(Contract):

@@ -103,6 +103,9 @@ REPLY_CLASS_LABELS: dict[str, str] = {
 # What the office decides on an answer (审核) and on a request for more time (延期审批).
 ReviewOutcome = Literal["accept", "return"]
 REVIEW_OUTCOME_LABELS: dict[str, str] = {"accept": "审核通过并办结", "return": "退回重办"}
+# How the office verified a rectification or an answer before deciding (核查方式).
+Verification = Literal["paper", "site"]
+VERIFICATION_LABELS: dict[str, str] = {"paper": "书面核查", "site": "现场核查"}
 ExtensionOutcome = Literal["grant", "deny"]
 EXTENSION_OUTCOME_LABELS: dict[str, str] = {"grant": "同意延期", "deny": "不同意延期"}
 

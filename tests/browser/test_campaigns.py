@@ -132,9 +132,11 @@ def test_a_campaign_from_its_plan_to_a_crossed_off_finding(
     office.open(f"/items/{item_id}")
     form = command(office, "审核")
     fill(form, "decision", "accept")
+    fill(form, "verification", "site")
     fill(form, "comment", "现场核查属实，销号。")
     submit(office, form, "已办结")
     wait(office, "ol.timeline", "整改销号")
+    assert "核查方式：现场核查" in office.driver.find_element(By.CSS_SELECTOR, "ol.timeline").text
     office.screenshot("finding-crossed-off")
 
     # the ledger and the campaign's figures count it

@@ -186,7 +186,12 @@ def test_a_periodic_campaign_from_its_plan_to_a_crossed_off_finding(
     rejected = ok(
         supervisor.post(
             f"{item_path}/review",
-            {"decision": "return", "comment": "排水未处理，整改不彻底", "due_date": "2026-03-27"},
+            {
+                "decision": "return",
+                "comment": "排水未处理，整改不彻底",
+                "due_date": "2026-03-27",
+                "verification": "paper",
+            },
         )
     )
     assert (rejected["status"], rejected["due_date"], rejected["returns"]) == (
@@ -199,7 +204,12 @@ def test_a_periodic_campaign_from_its_plan_to_a_crossed_off_finding(
     crossed = ok(
         supervisor.post(
             f"{item_path}/review",
-            {"decision": "accept", "comment": "现场核查属实，销号", "evidence": [check]},
+            {
+                "decision": "accept",
+                "comment": "现场核查属实，销号",
+                "evidence": [check],
+                "verification": "site",
+            },
         )
     )
     assert (crossed["status"], crossed["rectified"], crossed["rectified_on_time"]) == (
@@ -214,7 +224,15 @@ def test_a_periodic_campaign_from_its_plan_to_a_crossed_off_finding(
         "ReportedBack",
         "Closed",
     ]
-    assert "FeedbackReturned" in types(supervisor, item["id"])
+    decided = {
+        e["type"]: (e["data"]["verification"], [f["sha"] for f in e["data"]["evidence"]])
+        for e in supervisor.history(item["id"])
+        if e["type"] in ("FeedbackReturned", "FeedbackAccepted")
+    }
+    assert decided == {
+        "FeedbackReturned": ("paper", []),
+        "FeedbackAccepted": ("site", [check["sha"]]),
+    }
     assert ok(park.get("/api/v1/responsibility-list"))["items"] == []
     figures = ok(supervisor.get(f"{path}/figures"))
     assert figures == {

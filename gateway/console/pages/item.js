@@ -19,7 +19,8 @@ const EVENTS = {
 // what of an event's data a person reads in the timeline
 const SHOWN = { content: "内容", reason: "理由", comment: "意见", reasons: "理由", due_date: "办理时限",
   proposed_due_date: "申请延至", lead_unit: "牵头单位", co_units: "配合单位", verdict: "满意度", penalty: "问责", leader: "县领导",
-  unit: "单位", period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型" };
+  unit: "单位", period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型",
+  verification: "核查方式" };
 const FINAL = ["closed", "cancelled", "merged"];
 
 export async function render(main, { id }, session) {
@@ -90,6 +91,7 @@ function describe(key, value, words, unitName) {
   if (key === "co_units") return value.map(unitName).join("、");
   if (key === "verdict") return words.verdicts[value] || value;
   if (key === "penalty") return words.penalties[value] || value;
+  if (key === "verification") return words.verifications?.[value] || value;
   if (key === "decision") return { accept: "通过", return: "退回", grant: "同意", deny: "不同意" }[value] || value;
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
@@ -117,7 +119,7 @@ function actions(item, session, words, units) {
     }
   }
   if (co && !FINAL.includes(s)) forms.push(answerForm(item, "opinions", "配合单位意见", words, false));
-  if (office && s === "feedback_submitted") forms.push(reviewForm(item));
+  if (office && s === "feedback_submitted") forms.push(reviewForm(item, words));
   if (office && item.extension_requested) {
     forms.push(simple(item, "延期审批", "extension-decision", [
       choice("decision", "决定", { grant: "同意延期", deny: "不同意" }),
@@ -191,10 +193,11 @@ function answerForm(item, action, title, words, withClass) {
   });
 }
 
-function reviewForm(item) {
+function reviewForm(item, words) {
   const files = filePicker("督查室现场照片等（可选）");
   return commandForm("审核", [
     choice("decision", "审核结果", { accept: "通过，办结", return: "退回重办" }),
+    field("核查方式", select("verification", words.verifications, undefined, { blank: "（可选）" })),
     text("comment", "意见", false), dateInput("due_date", "重办时限（退回时可指定）", false), files.element],
   "提交审核", "", async (form) => {
     const evidence = await files.upload();
