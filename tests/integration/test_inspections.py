@@ -325,6 +325,20 @@ def test_an_upper_level_campaigns_findings_are_tracked_and_counted(
     office_list = ok(supervisor.get("/api/v1/responsibility-list", unit="health"))
     assert health_item["id"] in [i["id"] for i in office_list["items"]]
 
+    # the campaign ends; its open problem goes on being followed as an item
+    closing = {"reason": "反馈问题均已交办"}
+    closed = ok(supervisor.post(f"/api/v1/campaigns/{campaign['id']}/close", closing))
+    assert (closed["status"], closed["status_label"]) == ("closed", "已结束")
+    late = supervisor.post(
+        f"/api/v1/campaigns/{campaign['id']}/findings",
+        {"title": "补记", "facts": "补记问题", "unit": "water", "severity": "general"},
+    )
+    assert late.status_code == 409
+    assert late.json()["message"] == (
+        "督查当前状态为“已结束”，不能记录发现问题；只有督查中的督查可以记录发现问题"
+    )
+    assert supervisor.item(health_item["id"])["status"] == "assigned"
+
 
 def test_a_problem_found_again_is_a_new_finding_linked_to_the_crossed_off_one(
     supervisor: Client, handler_factory
