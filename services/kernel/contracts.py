@@ -9,10 +9,17 @@ type without a contract (a clock's opening, a skipped reminder) is never publish
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID, uuid5
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+)
 
 from services.kernel.vocabulary import (
     CampaignKind,
@@ -66,7 +73,8 @@ class ItemReceived(Contract):
     issued_by: str | None = None
     details: dict[str, Any] | None = None
     group: str | None = None
-    evidence: list[EvidenceFile] = []  # photos taken where the problem was found
+    # photos taken where the problem was found; an event stored with none (None) has none
+    evidence: Annotated[list[EvidenceFile], BeforeValidator(lambda files: files or [])] = []
 
 
 class Assigned(Contract):

@@ -106,3 +106,14 @@ def test_an_imported_lists_events_leave_intake_under_their_contract(app):
         "intake", n.id, n.originator_id, 1, event_type(n.topic), state, 0
     )
     assert envelope is not None and envelope.data["evidence"] == []
+
+
+def test_an_item_received_stored_without_files_still_leaves_intake():
+    """Events stored before the import fix (and any Submission made without files) hold
+    evidence None: they are published with no files instead of stopping the relay."""
+    from services.kernel.contracts import ItemReceived
+
+    received = ItemReceived.model_validate(
+        {"source": "netizen", "title": "t", "content": "c", "evidence": None}
+    )
+    assert received.evidence == []
