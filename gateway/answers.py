@@ -88,7 +88,8 @@ class DashboardCounts(Answer):
     overdue: int
     to_assign: int
     unsigned: int
-    returned: int
+    returned_by_unit: int = Field(description="单位退回、待改派")
+    rework: int = Field(description="退回重办中")
     to_review: int
     pending_extension: int
     closed: int
@@ -226,6 +227,9 @@ class Item(Answer):
     registered_at: datetime | None = None
     updated_at: datetime | None = None
     notice_number: str | None = None
+    notice_numbers: list[str] = Field(
+        default=[], description="事项的全部《转办通知》编号（含改派前的）"
+    )
     group: str | None = None
     details: dict[str, Any] = {}
     answer: str | None = None
@@ -284,9 +288,76 @@ class StoredFile(Answer):
     content_type: str
 
 
+class Assignment(Answer):
+    """What became of one assignment asked for, in a batch or on a sheet's row."""
+
+    item_id: UUID
+    assignment: Literal["assigned", "already_assigned", "refused", "pending"] = Field(
+        description=(
+            "assigned 本次已交办；already_assigned 此前已交办给这些单位（如重试），未重复交办；"
+            "refused 未交办，`message` 说明原因；pending 服务暂不可用未交办，重新提交即可"
+        )
+    )
+    assignment_label: str
+    lead_unit: str | None = None
+    co_units: list[str] = []
+    due_date: date | None = Field(default=None, description="办理时限（计算中时为空）")
+    notice_number: str | None = None
+    status: Status | None = None
+    status_label: str | None = None
+    error: str | None = None
+    message: str | None = None
+    message_en: str | None = None
+    fields: list[FieldError] = Field(default=[], description="本条中出错的字段（单位等）")
+
+
+class BatchAssigned(Assignment):
+    index: int = Field(description="在 assignments 中的位置，从 0 起")
+
+
+class ImportedRow(Assignment):
+    row: int = Field(description="Excel 中的行号")
+    registered: Literal["created", "existing"] = Field(
+        description="created 本次新登记；existing 此前已登记（同一编号只登记一次）"
+    )
+    # a row may also name no units
+    assignment: Literal[  # type: ignore[assignment]
+        "assigned", "already_assigned", "refused", "pending", "not_requested"
+    ] = Field(description="同 Assignment；not_requested 本行未填主办单位，仅登记")
+
+
 class ImportResult(Answer):
     created: list[UUID]
     existing: list[UUID]
+    items: list[UUID] = Field(default=[], description="各行的事项，按表格中的顺序")
+    rows: list[ImportedRow] = []
+    counts: dict[str, int] = Field(default={}, description="各种交办结果的件数")
+    message: str | None = None
+
+
+class ImportUnfinished(Error):
+    """503 of an import that registered its rows but could not assign every one: `rows` says
+    which were assigned; submitting the same file again assigns the rest, repeating nothing."""
+
+    created: list[UUID] = []
+    existing: list[UUID] = []
+    items: list[UUID] = []
+    rows: list[ImportedRow] = []
+    counts: dict[str, int] = {}
+
+
+class BatchResult(Answer):
+    results: list[BatchAssigned]
+    counts: dict[str, int] = Field(description="各种交办结果的件数")
+    message: str
+
+
+class BatchUnfinished(Error):
+    """503 of a batch stopped part-way: `results` says which were assigned; sending the same
+    batch again assigns the rest, repeating nothing."""
+
+    results: list[BatchAssigned] = []
+    counts: dict[str, int] = {}
 
 
 class Committee(Answer):

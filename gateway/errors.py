@@ -48,6 +48,18 @@ HTTP_MESSAGES = {
 }
 
 
+class Unfinished(Exception):
+    """503: a request that does many things stopped part-way because a service did not answer;
+    `answer` says what was done and what was not, and a retry does the rest."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, answer: dict[str, Any]):
+        super().__init__(code, message_zh, message_en)
+        self.code = code
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.answer = answer
+
+
 class BadRequest(Exception):
     """400: the request is malformed; `fields` names each bad field in Chinese."""
 
@@ -91,6 +103,24 @@ def import_rejected(e: ImportRejected) -> tuple[Response, int]:
             "rows": e.rows,
         }
     ), 422
+
+
+def unfinished(e: Unfinished) -> tuple[Response, int]:
+    response = jsonify(
+        {**e.answer, "error": e.code, "message": e.message_zh, "message_en": e.message_en}
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, 503
+
+
+def is_unavailable(e: Exception) -> bool:
+    """Whether `e` is one of the failures answered 503 `unavailable` (or a refusal with 503):
+    nothing was refused, something did not answer in time, and a retry may succeed."""
+    if isinstance(e, Refused):
+        return e.status == 503
+    if isinstance(e, RemoteError):
+        return e.exc_type in UNREACHABLE_DATABASE
+    return isinstance(e, RpcTimeout | psycopg.OperationalError | OSError)
 
 
 def refused(e: Refused) -> tuple[Response, int]:
@@ -145,6 +175,7 @@ def unexpected(e: Exception) -> tuple[Response, int]:
 def register(app: Flask) -> None:
     app.register_error_handler(BadRequest, bad_request)
     app.register_error_handler(ImportRejected, import_rejected)
+    app.register_error_handler(Unfinished, unfinished)
     app.register_error_handler(Refused, refused)
     app.register_error_handler(RemoteError, remote_error)
     app.register_error_handler(RpcTimeout, unavailable)

@@ -1,6 +1,8 @@
 """Spreadsheet imports (.xlsx): the session's list of suggestions and proposals, and the year's
 Government Work Report tasks and indicators. Every bad row is reported with its row number;
-a file with any bad row imports nothing.
+a file with any bad row imports nothing. A proposal sheet may name each row's units (主办单位,
+协办单位): those rows are assigned on import (`gateway/assigning.py`), their units checked first
+(`gateway/units.py`).
 
 A workbook is a zip of XML parts, and what it says of itself is not trusted: its file size, the
 size its parts unpack to, its rows and its columns are each limited (gateway/limits.py), the
@@ -11,9 +13,11 @@ parses the sheet row by row, with the sheet's declared size set aside).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import IO, Any
 
 from openpyxl import load_workbook
@@ -21,6 +25,7 @@ from pydantic import ValidationError
 
 from gateway import limits
 from gateway.schemas import RegisterItem, field_errors
+from gateway.units import SHEET, Terms, UnitRegister, checked_units
 from services.kernel.errors import Refused
 
 PROPOSAL_COLUMNS = {
@@ -30,6 +35,10 @@ PROPOSAL_COLUMNS = {
     "标题": "title",
     "内容": "content",
 }
+# optional: a sheet without them is registered only, as before units were read
+PROPOSAL_UNIT_COLUMNS = {"主办单位": "lead_unit", "协办单位": "co_units"}
+# how a cell separates several units: 、，, ; ； or spaces (full-width ones too)
+UNIT_SEPARATORS = re.compile(r"[、，,;；\s]+")
 WORK_REPORT_COLUMNS = {
     "编号": "number",
     "类别": "kind",
@@ -61,15 +70,18 @@ class ImportRejected(Exception):
         self.rows = rows
 
 
-def read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
-    """(row number as Excel shows it, {field: value}) for each non-empty row of the first sheet."""
+def read_rows(
+    upload: IO[bytes], columns: dict[str, str], optional: dict[str, str] | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """(row number as Excel shows it, {field: value}) for each non-empty row of the first sheet;
+    a field of an `optional` column the sheet lacks is absent."""
     if upload.seek(0, os.SEEK_END) > limits.XLSX_BYTES:
         raise limits.too_large("file_too_large", "文件", "file", limits.XLSX_BYTES)
     upload.seek(0)
     if not READING.acquire(timeout=READING_WAIT_SECONDS):
         raise Refused("busy", "其他表格正在读取，请稍后重试", "another workbook is being read", 503)
     try:
-        return _read_rows(upload, columns)
+        return _read_rows(upload, columns, optional or {})
     except Refused:
         raise
     except Exception as e:
@@ -84,7 +96,9 @@ def read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, dic
         READING.release()
 
 
-def _read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
+def _read_rows(
+    upload: IO[bytes], columns: dict[str, str], optional: dict[str, str]
+) -> list[tuple[int, dict[str, Any]]]:
     with zipfile.ZipFile(upload) as package:
         # what each part declares it unpacks to: zipfile never gives more than that
         unpacked = sum(part.file_size for part in package.infolist())
@@ -102,13 +116,13 @@ def _read_rows(upload: IO[bytes], columns: dict[str, str]) -> list[tuple[int, di
         sheet = book.worksheets[0]
         # each row as wide as its own last cell, not as the sheet declares itself
         sheet.reset_dimensions()
-        return _records(sheet.iter_rows(values_only=True), columns)
+        return _records(sheet.iter_rows(values_only=True), columns, optional)
     finally:
         book.close()
 
 
 def _records(
-    rows: Iterable[tuple[Any, ...]], columns: dict[str, str]
+    rows: Iterable[tuple[Any, ...]], columns: dict[str, str], optional: dict[str, str]
 ) -> list[tuple[int, dict[str, Any]]]:
     numbered = enumerate(rows, start=1)
     _, first = next(numbered, (1, ()))
@@ -121,15 +135,17 @@ def _records(
             f"表头缺少列：{'、'.join(missing)}（第 1 行），请按模板补上这些列",
             f"header lacks columns: {', '.join(columns[m] for m in missing)}",
         )
+    fields = {
+        header.index(name): field
+        for name, field in {**columns, **optional}.items()
+        if name in header
+    }
     out = []
     for number, values in numbered:
         _within_limits(number, values)
         if all(v in (None, "") for v in values):
             continue
-        record = {
-            columns[name]: values[header.index(name)] if header.index(name) < len(values) else None
-            for name in columns
-        }
+        record = {field: values[i] if i < len(values) else None for i, field in fields.items()}
         out.append((number, record))
     if not out:
         raise Refused(
@@ -167,28 +183,44 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def proposal_commands(upload: IO[bytes], session_year: int) -> list[tuple[int, dict[str, Any]]]:
-    commands = []
-    for row, r in read_rows(upload, PROPOSAL_COLUMNS):
+def unit_names(cell: Any) -> list[str]:
+    """The units a cell names, as a sheet separates them (、，, ; or spaces)."""
+    return [name for name in UNIT_SEPARATORS.split(_text(cell)) if name]
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    """A row of the proposal sheet: its registration and the units it names, as written."""
+
+    row: int
+    command: dict[str, Any]
+    lead_unit: list[str]  # one is right; a row errs with none or several
+    co_units: list[str]
+
+    @property
+    def names_units(self) -> bool:
+        return bool(self.lead_unit or self.co_units)
+
+
+def proposal_rows(upload: IO[bytes], session_year: int) -> list[ProposalRow]:
+    rows = []
+    for row, r in read_rows(upload, PROPOSAL_COLUMNS, PROPOSAL_UNIT_COLUMNS):
         number, kind = _text(r["number"]), PROPOSAL_KINDS.get(_text(r["kind"]), _text(r["kind"]))
-        commands.append(
-            (
-                row,
-                {
-                    "source": "proposal",
-                    "title": _text(r["title"]),
-                    "content": _text(r["content"]),
-                    "external_ref": f"{session_year}-{kind}-{number}",
-                    "details": {
-                        "session_year": session_year,
-                        "number": number,
-                        "author": _text(r["author"]),
-                        "kind": kind,
-                    },
-                },
-            )
-        )
-    return commands
+        command = {
+            "source": "proposal",
+            "title": _text(r["title"]),
+            "content": _text(r["content"]),
+            "external_ref": f"{session_year}-{kind}-{number}",
+            "details": {
+                "session_year": session_year,
+                "number": number,
+                "author": _text(r["author"]),
+                "kind": kind,
+            },
+        }
+        lead, co = unit_names(r.get("lead_unit")), unit_names(r.get("co_units"))
+        rows.append(ProposalRow(row, command, lead, co))
+    return rows
 
 
 def work_report_commands(upload: IO[bytes], year: int) -> list[tuple[int, dict[str, Any]]]:
@@ -221,6 +253,57 @@ def work_report_commands(upload: IO[bytes], year: int) -> list[tuple[int, dict[s
 def validated(commands: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dict[str, Any]]]:
     """Every row checked, kept with its Excel row number; raises ImportRejected naming each bad
     row and field."""
+    good, bad = _checked(commands)
+    if bad:
+        raise ImportRejected(bad)
+    return good
+
+
+def validated_proposals(
+    rows: list[ProposalRow], units: Callable[[], UnitRegister]
+) -> list[tuple[int, dict[str, Any], Terms | None]]:
+    """As `validated`, and each row's units checked against the county's register (`units`,
+    asked for only when a row names units): (row number, command, the assignment it asks for
+    or None)."""
+    good, bad = _checked([(r.row, r.command) for r in rows])
+    terms: dict[int, Terms | None] = {}
+    named = [r for r in rows if r.names_units]
+    if len(named) > limits.IMPORT_ASSIGNMENTS:
+        raise Refused(
+            "too_many_assignments",
+            f"主办单位：一次导入最多交办 {limits.IMPORT_ASSIGNMENTS} 件（本表 {len(named)} 行"
+            "填写了主办单位），请分成几个表格导入",
+            f"more than {limits.IMPORT_ASSIGNMENTS} rows name their units",
+            413,
+        )
+    register = units() if named else None
+    for r in rows:
+        if register is None or not r.names_units:
+            terms[r.row] = None
+            continue
+        if len(r.co_units) > limits.CO_UNITS:
+            bad.append(
+                {
+                    "row": r.row,
+                    "field": "co_units",
+                    "message": f"协办单位：最多 {limits.CO_UNITS} 个"
+                    f"（本行有 {len(r.co_units)} 个），请删减",
+                }
+            )
+            continue
+        found = checked_units(r.lead_unit, r.co_units, register, SHEET)
+        if isinstance(found, Terms):
+            terms[r.row] = found
+        else:
+            bad += [{"row": r.row, **problem} for problem in found]
+    if bad:
+        raise ImportRejected(sorted(bad, key=lambda b: b["row"]))
+    return [(row, command, terms[row]) for row, command in good]
+
+
+def _checked(
+    commands: list[tuple[int, dict[str, Any]]],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
     bad: list[dict[str, Any]] = []
     good = []
     seen: dict[str, int] = {}
@@ -244,6 +327,4 @@ def validated(commands: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, dic
                 }
             )
         seen.setdefault(ref, row)
-    if bad:
-        raise ImportRejected(bad)
-    return good
+    return good, bad

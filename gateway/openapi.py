@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from gateway import limits
 from gateway.answers import Error, InvalidRequest
 from gateway.api import Answer, Route
 from gateway.idempotency import HEADER, KEY
@@ -33,6 +34,7 @@ REFUSALS = {
         "或同一 Idempotency-Key 的请求仍在处理"
     ),
     413: "请求、文件或表格超过上限：`message` 说明是哪一项及其上限",
+    414: "请求地址过长（超过服务器请求行的 4094 字节上限），请减少查询参数",
     415: "文件类型不被接受",
     422: (
         "违反办理规则：单位不存在、日期早于今天或非工作日等；或 Idempotency-Key 已用于另一个请求"
@@ -52,6 +54,28 @@ IDEMPOTENCY_KEY = {
         "5xx 答复不保留，重发即重新执行。键保留 24 小时。"
     ),
     "schema": {"type": "string", "pattern": KEY.pattern, "minLength": 1, "maxLength": 255},
+}
+# What a caller must know of a route beyond its summary and its models, by operationId.
+NOTES = {
+    "post_items_assign_batch": (
+        f"`assignments` 逐条列出要交办的事项 {{item_id, lead_unit, co_units, due_date?}}，"
+        f"至多 {limits.ASSIGN_BATCH} 条，每条配合单位至多 {limits.CO_UNITS} 个。每条单独检查、"
+        "单独交办，规则与单件交办（`/items/{item_id}/assign`）相同；`results` 按顺序逐条给出结果："
+        "assigned 本次已交办（含转办通知编号和办理时限）；already_assigned 此前已交办给相同单位，"
+        "未重复交办；refused 未交办，`message` 说明原因（单位编码不存在、牵头单位又列为配合单位、"
+        "单位重复、同一事项出现两次、事项不存在或其状态不能交办等）。服务暂不可用时答复 503，"
+        "`results` 说明哪些已交办、哪些尚未交办（pending）；原样重发即可补完，不会重复交办。"
+    ),
+    "post_imports_proposals": (
+        "表头须有 编号、类别（建议/提案）、提出人、标题、内容；可选 主办单位（一个）和"
+        "协办单位（零个或多个，以 、，, ; 或空格分隔），均填写单位列表中的单位全称。"
+        "先检查全部行（含单位：单位不存在、协办单位与主办单位相同、单位重复），任何一行有误则"
+        "不导入任何数据（422，逐行说明）。填写了主办单位的行登记后随即交办（分解交办，"
+        f"办理时限 6 个月；一个文件中这样的行至多 {limits.IMPORT_ASSIGNMENTS} 行）；"
+        "`rows` 逐行给出事项、是否新登记和交办结果（同批量交办）。"
+        "同一文件再次导入不会重复登记或交办；交办中途服务不可用时答复 503，"
+        "`rows` 说明已做和未做的，重新导入同一文件即可补完。"
+    ),
 }
 UPLOAD = {
     "multipart/form-data": {
@@ -126,7 +150,7 @@ def _operation(route: Route) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "operationId": route.name,
         "summary": route.summary,
-        "description": f"调用者：{who}",
+        "description": "\n\n".join(filter(None, [f"调用者：{who}", NOTES.get(route.name)])),
         "responses": responses,
     }
     if route.roles is None:
@@ -217,18 +241,21 @@ def _parameters(model: type[BaseModel] | None, where: Literal["path", "query"]) 
     schema = model.model_json_schema(ref_template=REF)
     parameters = []
     for name, prop in schema["properties"].items():
-        value = {k: v for k, v in prop.items() if k not in ("anyOf", "title")}
+        value = {k: v for k, v in prop.items() if k not in ("anyOf", "title", "description")}
         if "anyOf" in prop:
             alternatives = [p for p in prop["anyOf"] if p.get("type") != "null"]
             value.update(alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives})
             if value.get("default") is None:
                 value.pop("default", None)
-        parameters.append(
-            {
-                "name": name,
-                "in": where,
-                "required": name in schema.get("required", []),
-                "schema": value,
-            }
-        )
+        _storable_text(value)  # a query string is stripped and checked as a body is
+        parameter = {
+            "name": name,
+            "in": where,
+            "required": name in schema.get("required", []),
+            "schema": value,
+        }
+        # what the parameter means, where a reader of the document looks for it
+        if description := prop.get("description") or value.pop("description", None):
+            parameter["description"] = description
+        parameters.append(parameter)
     return parameters

@@ -18,11 +18,12 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
+from gateway import limits
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
-from services.kernel.errors import Refused
 from services.kernel.vocabulary import (
     CAMPAIGN_KIND_LABELS,
     CHECK_LABELS,
@@ -68,7 +69,8 @@ QUARTER = r"^\d{4}-Q[1-4]$"
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 CODE = r"^[a-z][a-z0-9-]{0,39}$"
 # a page of dates (the console's countdowns): up to 100, comma-separated
-DATES = r"^(\d{4}-\d{2}-\d{2})(,\d{4}-\d{2}-\d{2}){0,99}$"
+_DAY = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DATES = rf"^{_DAY}(,{_DAY}){{0,99}}$"
 Username = Annotated[
     str, Field(pattern=f"^{USERNAME}$", description="小写字母、数字、点、下划线或连字符")
 ]
@@ -125,6 +127,7 @@ FIELD_LABELS = {
     "source": "事项来源",
     "title": "标题",
     "content": "内容",
+    "assignments": "交办清单",
     "external_ref": "外部编号",
     "due_date": "办理时限",
     "complexity": "复杂程度",
@@ -174,6 +177,15 @@ FIELD_LABELS = {
     "user": "用户名",
     "since": "起始日期",
     "until": "截止日期",
+    "pending_extension": "延期待审批",
+    "escalated": "已提请督促",
+    "unsigned": "未签收",
+    "returned_by_unit": "单位退回待改派",
+    "due_within": "几个工作日内到期",
+    "due_from": "办理时限起",
+    "due_to": "办理时限止",
+    "notice_number": "交办通知编号",
+    "q": "搜索词",
     "item_id": "事项编号",
     "key_id": "密钥编号",
     "sha": "文件编号",
@@ -509,6 +521,19 @@ class AssignItem(Strict):
     due_date: OfficeDate | None = None
 
 
+class BatchAssignment(Strict):
+    item_id: UUID
+    lead_unit: UnitCode
+    co_units: Annotated[list[UnitCode], Field(max_length=limits.CO_UNITS)] = []
+    due_date: OfficeDate | None = None
+
+
+class AssignBatch(Strict):
+    assignments: Annotated[
+        list[BatchAssignment], Field(min_length=1, max_length=limits.ASSIGN_BATCH)
+    ]
+
+
 class Feedback(Strict):
     content: Text
     evidence: list[EvidenceRef] = []
@@ -612,12 +637,52 @@ class ScheduleUpload(Strict):
     reason: Text
 
 
+# the most working days a "due within" list looks ahead (a quarter)
+DUE_WITHIN_MOST = 60
+
+
 class ItemQuery(Strict):
     status: Status | None = None
     unit: UnitCode | None = None
     source: Source | None = None
     group: Annotated[str, Field(max_length=300)] | None = None
     overdue: bool | None = None
+    pending_extension: bool | None = Field(
+        None, description="true：有待督查室审批的延期申请、尚未办结的事项；false：其余事项"
+    )
+    escalated: bool | None = Field(
+        None,
+        description="true：已按催办阶梯提请县领导督促（或提出问责建议）、尚未办结的事项"
+        "（改派后对新牵头单位重新计算）；false：其余事项",
+    )
+    unsigned: bool | None = Field(
+        None, description="true：已交办、牵头单位尚未签收的事项；false：其余事项"
+    )
+    returned_by_unit: bool | None = Field(
+        None, description="true：牵头单位退回、等待督查室改派的事项；false：其余事项"
+    )
+    due_within: Annotated[int, Field(ge=1, le=DUE_WITHIN_MOST)] | None = Field(
+        None,
+        description=f"1 至 {DUE_WITHIN_MOST}：今天起 N 个工作日内（按法定节假日和调休计算，"
+        "今天不计入、今天到期的也列出）到期、仍待单位答复（已交办、已签收或退回重办）的事项",
+    )
+    due_from: OfficeDate | None = Field(
+        None, description="办理时限不早于此日期（YYYY-MM-DD，含当天；任何状态）"
+    )
+    due_to: OfficeDate | None = Field(
+        None, description="办理时限不晚于此日期（YYYY-MM-DD，含当天；早于 due_from 时无结果）"
+    )
+    notice_number: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
+        None, description="《转办通知》编号，如 督转〔2026〕37号；改派前的编号也能查到"
+    )
+    external_ref: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        None, description="外部编号（如 12345 工单号），完全一致"
+    )
+    q: Annotated[str, Field(min_length=1, max_length=50)] | None = Field(
+        None,
+        description="在标题和内容中查找这段文字（不区分大小写和全角半角；以空格分开的几个词"
+        "须都出现），如 道路、供暖；最多 50 个字符",
+    )
     limit: Annotated[int, Field(ge=1, le=500)] = 50
     # past PostgreSQL's bigint the query itself fails
     offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
@@ -639,19 +704,21 @@ class CountdownQuery(Strict):
         ),
     ]
 
-    def parsed(self) -> list[date]:
-        days = []
-        for text in self.dates.split(","):
+    @field_validator("dates")
+    @classmethod
+    def real_dates(cls, dates: str) -> str:
+        for text in dates.split(","):
             try:
-                days.append(_office_date(date.fromisoformat(text)))
+                _office_date(date.fromisoformat(text))
             except ValueError:
-                raise Refused(
-                    "invalid_dates",
-                    f"日期：{text} 不是 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，"
-                    "请按 2026-10-13 的格式填写",
-                    f"not a valid date: {text}",
+                raise ValueError(
+                    f"{text} 不是 {FIRST_DAY} 至 {LAST_DAY} 之间的有效日期，"
+                    "请按 2026-10-13 的格式填写"
                 ) from None
-        return days
+        return dates
+
+    def parsed(self) -> list[date]:
+        return [date.fromisoformat(text) for text in self.dates.split(",")]
 
 
 class ItemPath(Strict):

@@ -4,6 +4,7 @@ command is the kernel's access table (`services/kernel/access.py`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import partial, wraps
 from typing import Any
 from uuid import UUID
@@ -11,11 +12,15 @@ from uuid import UUID
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel
 
-from gateway.answers import DueDatePreview, History, Item, ItemList
+from gateway import limits
+from gateway.answers import BatchResult, BatchUnfinished, DueDatePreview, History, Item, ItemList
 from gateway.api import Routes, V
+from gateway.assigning import OUTCOME_LABELS, OUTCOMES, Assigning, counted, summary
 from gateway.context import Context
+from gateway.errors import Unfinished
 from gateway.evidence import file_not_found
 from gateway.schemas import (
+    AssignBatch,
     AssignItem,
     Cancellation,
     Commendation,
@@ -35,6 +40,7 @@ from gateway.schemas import (
     Review,
     Satisfaction,
 )
+from gateway.units import API, Terms, UnitRegister, checked_units
 from services.kernel.access import ITEM_COMMANDS, READERS, REGISTRARS, may_register
 from services.kernel.errors import Refused
 
@@ -78,7 +84,8 @@ def item_command(
     roles=REGISTRARS,
     body=RegisterItem,
     answers={201: Item, 200: Item},
-    refusals=(404, 422, 503),  # 404: evidence naming a file not uploaded
+    # 404: an evidence file that was never uploaded (or that the caller may not read)
+    refusals=(404, 422, 503),
 )
 def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
     """The office registers any item; a county leader the instructions (批示) it issues."""
@@ -102,13 +109,21 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
 @routes.route(
     "GET",
     "/api/v1/items",
-    "事项列表（unit 匹配牵头或配合单位；承办单位只看到本单位办理过的事项）",
+    "事项列表和督查室的工作清单（条件可组合：延期待审批、已提请督促、未签收、单位退回、"
+    "N 个工作日内到期、办理时限区间、交办通知编号、外部编号、标题和内容搜索）；"
+    "unit 匹配牵头或配合单位；承办单位只看到本单位办理过的事项",
     roles=READERS,
     query=ItemQuery,
     answers={200: ItemList},
+    refusals=(503,),
 )
 def list_items(ctx: Context, query: ItemQuery) -> ResponseReturnValue:
-    total, items = ctx.reads.items(**query.model_dump(), seen_by=ctx.seen_by())
+    filters = query.model_dump(exclude={"due_within"})
+    if query.due_within is not None:
+        # working days are the deadline service's to count
+        window = ctx.services.call("deadline", "due_window", query.due_within)
+        filters["due_window"] = tuple(date.fromisoformat(day) for day in window)
+    total, items = ctx.reads.items(**filters, seen_by=ctx.seen_by())
     return {"total": total, "items": items}
 
 
@@ -152,6 +167,69 @@ item_command("assign", "交办（答复中含计算出的办理时限）", "assi
     partial(assign, reassign=False)
 )
 item_command("reassign", "改派", "reassign", AssignItem)(partial(assign, reassign=True))
+
+
+@routes.route(
+    "POST",
+    "/api/v1/items/assign-batch",
+    f"批量交办已登记的事项（每次至多 {limits.ASSIGN_BATCH} 件，逐件给出结果；重发不会重复交办）",
+    roles=ITEM_COMMANDS["assign"].roles,
+    body=AssignBatch,
+    answers={200: BatchResult, 503: BatchUnfinished},
+    refusals=(503,),
+)
+def assign_batch(ctx: Context, body: AssignBatch) -> ResponseReturnValue:
+    """Each entry is checked (its units, an item named twice) and assigned on its own, as by
+    `assign`; a bad entry is refused by itself, with its reason. An item already with the very
+    units asked for is left as it is ("already_assigned"), so sending a batch again (after a
+    503, say) assigns the rest and repeats nothing."""
+    units = UnitRegister(ctx.services.call("assignment", "list_units"))
+    results: dict[int, dict[str, Any]] = {}
+    wanted: dict[int, tuple[UUID, Terms]] = {}
+    first: dict[UUID, int] = {}
+    for index, entry in enumerate(body.assignments):
+        due = entry.due_date.isoformat() if entry.due_date else None
+        found = checked_units([entry.lead_unit], entry.co_units, units, API, due)
+        problems = [] if isinstance(found, Terms) else found
+        if entry.item_id in first:
+            problems.append(
+                {
+                    "field": "item_id",
+                    "message": f"事项：与第 {first[entry.item_id] + 1} 条重复，"
+                    "同一事项在一次批量交办中只能出现一次，请删去",
+                }
+            )
+        first.setdefault(entry.item_id, index)
+        if isinstance(found, Terms) and not problems:
+            wanted[index] = (entry.item_id, found)
+            continue
+        results[index] = {
+            "item_id": str(entry.item_id),
+            "assignment": "refused",
+            "assignment_label": OUTCOME_LABELS["refused"],
+            "lead_unit": entry.lead_unit,
+            "co_units": entry.co_units,
+            "error": "invalid_assignment",
+            "message": "；".join(p["message"] for p in problems),
+            "message_en": "the entry cannot be assigned as given",
+            "fields": problems,
+        }
+    assigned, stopped = Assigning(ctx.services, ctx.reads, ctx.actor(), units).each(
+        list(wanted.values())
+    )
+    results |= dict(zip(wanted, assigned, strict=True))
+    answered = [{"index": i, **results[i]} for i in range(len(body.assignments))]
+    counts = counted(answered, OUTCOMES)
+    message = summary(answered, lambda r: f"第 {r['index'] + 1} 条")
+    if stopped:
+        raise Unfinished(
+            "assignment_unfinished",
+            f"服务暂不可用，有 {counts['pending']} 件尚未交办（{message}）；"
+            "请稍后重新提交同一批，已交办的不会重复",
+            "not every entry could be assigned; send the same batch again",
+            {"results": answered, "counts": counts},
+        )
+    return {"results": answered, "counts": counts, "message": message}
 
 
 @item_command("acknowledge", "牵头单位签收", "acknowledge")

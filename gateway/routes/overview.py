@@ -56,7 +56,8 @@ def words(ctx: Context) -> ResponseReturnValue:
     roles=READERS,
     query=CountdownQuery,
     answers={200: Countdowns},
-    refusals=(422, 503),  # 422: a date the calendar cannot count
+    # a query longer than the server's request line (gunicorn's 4094 bytes) never reaches it
+    refusals=(414, 503),
 )
 def countdown(ctx: Context, query: CountdownQuery) -> ResponseReturnValue:
     days = [d.isoformat() for d in query.parsed()]
@@ -66,7 +67,7 @@ def countdown(ctx: Context, query: CountdownQuery) -> ResponseReturnValue:
 @routes.route(
     "GET",
     "/api/v1/reports/dashboard",
-    "工作台：在办、逾期、待交办、待签收、被退回、待审核事项数，各牵头单位在办和逾期数，"
+    "工作台：在办、逾期、待交办、待签收、单位退回、退回重办、待审核事项数，各牵头单位在办和逾期数，"
     "今日和本周（5 个工作日内）到期数，近 12 周登记和办结数（承办单位只看到本单位的）",
     roles=READERS,
     answers={200: Dashboard},

@@ -173,6 +173,12 @@ class Deadline(LedgerApplication):
         limits, calendar = rules or self.rules()
         return calendar.add_working_days(assigned_on, limits.return_window_working_days)
 
+    def due_window(self, working_days: int) -> tuple[date, date]:
+        """What "due within N working days" covers: from today to the N-th working day after
+        it (today not counted, as in every period)."""
+        today = business_date(self.time.now())
+        return today, self.calendar().add_working_days(today, working_days)
+
     def check_due_date(
         self,
         source: str,

@@ -80,6 +80,10 @@ class DeadlineService:
         )
 
     @rpc
+    def due_window(self, working_days: int) -> list[str]:
+        return [day.isoformat() for day in self.runtime.app.due_window(working_days)]
+
+    @rpc
     def time_limits(self) -> dict[str, Any]:
         return self.runtime.app.policy_view()
 

@@ -90,18 +90,20 @@ class Intake(LedgerApplication):
     ) -> dict[str, Any]:
         """An imported list: all rows or none, each row at most once ever (by external_ref).
 
-        Returns {"created": [...], "existing": [...]} or, without saving anything,
-        {"errors": [{"row": i, "message": ...}]} for rows the plan's rules refuse.
+        Returns {"created": [...], "existing": [...], "items": [...]} ("items": each row's
+        item, in the rows' order) or, without saving anything, {"errors": [{"row": i,
+        "message": ...}]} for rows the plan's rules refuse.
         """
         now = self.clock.now()
         today = business_date(now)
-        created, existing, errors, new = [], [], [], []
+        created, existing, errors, new, items = [], [], [], [], []
         for row, command in enumerate(commands):
             ref = command.get("external_ref")
             if not ref:
                 errors.append({"row": row, "message": "缺少编号，无法防止重复导入"})
                 continue
             item_id = submission_id(command["source"], ref)
+            items.append(str(item_id))
             if self._exists(item_id):
                 existing.append(str(item_id))
                 continue
@@ -147,7 +149,7 @@ class Intake(LedgerApplication):
                     "the same list is being imported concurrently; retry",
                     409,
                 ) from None
-        return {"created": created, "existing": existing}
+        return {"created": created, "existing": existing, "items": items}
 
     def _exists(self, item_id: UUID) -> bool:
         try:

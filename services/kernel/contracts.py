@@ -73,7 +73,7 @@ class ItemReceived(Contract):
     issued_by: str | None = None
     details: dict[str, Any] | None = None
     group: str | None = None
-    # photos taken where the problem was found; an event stored with none (None) has none
+    # photos taken where the problem was found; an event stored without any says None
     evidence: Annotated[list[EvidenceFile], BeforeValidator(lambda files: files or [])] = []
 
 
@@ -453,7 +453,7 @@ def envelope_from_state(
     version: int,
     type_name: str,
     state: dict[str, Any],
-    previous_version: int,
+    previous_version: int | None,
 ) -> Envelope | None:
     """The envelope of a stored event (its decoded state), or None if its type is not a
     contract: such an event stays inside its service."""

@@ -15,7 +15,8 @@ class Refused(Exception):
         self.code = code
         self.message_zh = message_zh
         self.message_en = message_en
-        self.status = status
+        # across RPC the arguments arrive as text (Nameko's serializer makes them safe so)
+        self.status = int(status)
 
     def as_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message_zh, "message_en": self.message_en}

@@ -4,12 +4,15 @@ service's application or importing its domain."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.postgres import PostgresDatastore
+from psycopg import sql
+from psycopg.rows import tuple_row
 
 from services.kernel.config import DatabaseAddress
 from services.kernel.contracts import CONTRACTS, Envelope, envelope_from_state
@@ -87,3 +90,25 @@ def follow(database_url: str, origin: str) -> Iterator[EventLog]:
         yield EventLog(ChainedRecorder(datastore, events_table_name=f"{origin}_events"), origin)
     finally:
         datastore.close()
+
+
+def events_of(
+    conn: psycopg.Connection, origin: str, types: Sequence[str], batch: int = 2000
+) -> Iterator[Envelope]:
+    """The events of `types` (contract types) in `origin`'s log, in order, read through `conn`:
+    what a follower fills a new read model's table from without replaying the whole log. Only
+    for that: an envelope's previous published version is not known here (None)."""
+    decoder = transcoder()
+    query = sql.SQL(
+        "SELECT notification_id, originator_id, originator_version, topic, state FROM {}"
+        " WHERE substring(topic from '[^.]+$') = ANY(%s) ORDER BY notification_id"
+    ).format(sql.Identifier(origin, f"{origin}_events"))
+    with conn.cursor(name=f"events_of_{origin}", row_factory=tuple_row) as cursor:
+        cursor.itersize = batch
+        cursor.execute(query, (list(types),))
+        for position, stream, version, topic, state in cursor:
+            envelope = envelope_from_state(
+                origin, position, stream, version, event_type(topic), decoder.decode(state), None
+            )
+            if envelope is not None:
+                yield envelope

@@ -67,6 +67,8 @@ STATUS_LABELS: dict[str, str] = {
 }
 # Statuses an item no longer moves from: it is done, withdrawn, or folded into another.
 FINAL_STATUSES: tuple[Status, ...] = ("closed", "cancelled", "merged")
+# Statuses in which the lead unit's answer is awaited: its clock runs toward the due date.
+AWAITING_ANSWER: tuple[Status, ...] = ("assigned", "acknowledged", "returned")
 
 # The status an item is in after each event of its stream that moves it: the item itself and
 # every read model take it from here.

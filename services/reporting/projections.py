@@ -52,6 +52,7 @@ from services.kernel.contracts import (
 )
 from services.kernel.store import Projection
 from services.kernel.vocabulary import STATUS_AFTER
+from services.reporting.search import searchable
 
 # Committing a change to an item's row notifies this channel with the item's id (an empty
 # payload: any row may have changed), so the gateway can answer a write as soon as its
@@ -122,6 +123,12 @@ def _insert(curs: Cursor[DictRow], envelope: Envelope, contract: ItemReceived) -
             details.get("severity"),
         ),
     )
+    text, keys = searchable(contract.title, contract.content)
+    curs.execute(
+        "INSERT INTO reporting.item_search (item_id, keys, body) VALUES (%s, %s, %s)"
+        " ON CONFLICT (item_id) DO NOTHING",
+        (envelope.item_id, keys, text),
+    )
 
 
 def _update(curs: Cursor[DictRow], envelope: Envelope, contract: Contract) -> None:
@@ -172,6 +179,7 @@ def _(contract: Assigned) -> dict[str, object]:
         "lead_unit": contract.lead_unit,
         "co_units": contract.co_units,
         "notice_number": contract.notice_number,
+        "notice_numbers": Joined([contract.notice_number] if contract.notice_number else []),
         "return_by": contract.return_by,
         "assigned_on": contract.assigned_on,
         # a unit that had the item keeps seeing it after a reassignment
@@ -186,6 +194,8 @@ def _(contract: Reassigned) -> dict[str, object]:
         "lead_unit": contract.lead_unit,
         "co_units": contract.co_units,
         "notice_number": contract.notice_number,
+        # every notice the item was sent with still finds it
+        "notice_numbers": Joined([contract.notice_number]),
         "return_by": contract.return_by,
         "assigned_on": contract.assigned_on,
         "units_involved": Joined([contract.lead_unit, *contract.co_units]),

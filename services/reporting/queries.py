@@ -21,13 +21,15 @@ from psycopg_pool import ConnectionPool
 
 from services.kernel.dates import BUSINESS_TZ
 from services.kernel.vocabulary import (
+    AWAITING_ANSWER,
     CAMPAIGN_KIND_LABELS,
     CAMPAIGN_STATUS_LABELS,
+    FINAL_STATUSES,
     RECTIFIABLE_SOURCES,
     SEVERITY_LABELS,
     STATUS_LABELS,
 )
-from services.reporting import schema
+from services.reporting import schema, search
 from services.reporting.projections import CHANNEL
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,8 @@ COLUMNS = (
     " answer, reported_to, reply_class, satisfaction, reopened, progress_reports,"
     " co_unit_opinions, co_unit_due_date, return_by, indicator_figures, was_overdue,"
     " overdue_unit, dispatch_due_date, assigned_on, unsigned_reminded, extension_requested,"
-    " merged_into, escalated_to, campaign_id, severity, returns, feedback_on_time, rectified"
+    " merged_into, escalated_to, notice_numbers, campaign_id, severity, returns,"
+    " feedback_on_time, rectified"
 )
 CAMPAIGN_COLUMNS = (
     "campaign_id, version, kind, year, month, title, upper_level, status, plan, visits,"
@@ -81,6 +84,7 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "registered_at": row["registered_at"].isoformat(),
         "updated_at": row["updated_at"].isoformat(),
         "notice_number": row["notice_number"],
+        "notice_numbers": sorted(row["notice_numbers"]),
         "group": row["group_key"],
         "details": row["details"],
         "answer": row["answer"],
@@ -248,6 +252,24 @@ def _seen_by(unit: str | None, alias: str = "") -> tuple[str, tuple[str, ...]]:
     return f" AND {alias}units_involved @> ARRAY[%s]::text[]", (unit,)
 
 
+def _searched(
+    conn: Any, clause: str, params: list[Any], limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """A search's page and count from one set of matches, found once: a count and a page
+    query would each search, and the page query walks the newest items probing each one,
+    slow for a rare word."""
+    rows = conn.execute(
+        f"WITH hits AS MATERIALIZED (SELECT item_id, registered_at FROM reporting.items{clause})"
+        f" SELECT counted.total, {COLUMNS} FROM (SELECT count(*) FROM hits) AS counted (total)"
+        " LEFT JOIN ((SELECT item_id FROM hits ORDER BY registered_at DESC, item_id"
+        " LIMIT %s OFFSET %s) AS page JOIN reporting.items USING (item_id)) ON true"
+        " ORDER BY registered_at DESC, item_id",
+        [*params, limit, offset],
+    ).fetchall()
+    # past the last match the one row left carries only the count
+    return rows[0]["total"], [item_json(r) for r in rows if r["item_id"] is not None]
+
+
 class ReadModel:
     """`pool_size` connections at most; a reader that finds none free within `pool_wait_seconds`
     gets psycopg_pool.PoolTimeout."""
@@ -296,18 +318,30 @@ class ReadModel:
     def items(
         self,
         *,
-        status: str | None,
-        unit: str | None,
-        source: str | None,
-        group: str | None,
-        overdue: bool | None,
-        limit: int,
-        offset: int,
+        status: str | None = None,
+        unit: str | None = None,
+        source: str | None = None,
+        group: str | None = None,
+        overdue: bool | None = None,
+        pending_extension: bool | None = None,
+        escalated: bool | None = None,
+        unsigned: bool | None = None,
+        returned_by_unit: bool | None = None,
+        due_window: tuple[date, date] | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        notice_number: str | None = None,
+        external_ref: str | None = None,
+        q: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
         seen_by: str | None = None,
     ) -> tuple[int, list[dict[str, Any]]]:
         """A page of items and how many match; `seen_by` (a handler's unit) leaves out the
-        items that unit never had."""
-        where, params = [], []
+        items that unit never had. `due_window`: items still awaiting their answer whose due
+        date lies in it (the deadline service counts it in working days)."""
+        where: list[str] = []
+        params: list[Any] = []
         if status:
             where.append("status = %s")
             params.append(status)
@@ -329,8 +363,54 @@ class ReadModel:
         if overdue is not None:
             where.append("overdue = %s")
             params.append(overdue)
+        # the office's work lists: each flag, when false, lists the rest
+        flags = [
+            # a request the office has not decided, on an item still open
+            (
+                pending_extension,
+                "(extension_requested IS NOT NULL AND status <> ALL(%s))",
+                [list(FINAL_STATUSES)],
+            ),
+            # escalated on the ladder, for its current lead unit, and still open
+            (escalated, "(escalation_level > 0 AND status <> ALL(%s))", [list(FINAL_STATUSES)]),
+            # assigned, and the lead unit has not signed for it
+            (unsigned, "status = 'assigned'", []),
+            # returned by its unit as not its business, waiting to be reassigned
+            (returned_by_unit, "status = 'returned_by_unit'", []),
+        ]
+        for wanted, condition, values in flags:
+            if wanted is not None:
+                where.append(condition if wanted else f"NOT {condition}")
+                params += values
+        if due_window is not None:
+            where.append("due_date BETWEEN %s AND %s AND status = ANY(%s)")
+            params += [*due_window, list(AWAITING_ANSWER)]
+        if due_from is not None:
+            where.append("due_date >= %s")
+            params.append(due_from)
+        if due_to is not None:
+            where.append("due_date <= %s")
+            params.append(due_to)
+        if notice_number:
+            where.append("notice_numbers @> ARRAY[%s]::text[]")
+            params.append(notice_number)
+        if external_ref:
+            where.append("external_ref = %s")
+            params.append(external_ref)
+        if q:
+            found = search.query(q)
+            # the keys narrow it down (the GIN index); the text itself decides
+            terms = [] if found.exact else list(found.terms)
+            where.append(
+                "item_id IN (SELECT item_id FROM reporting.item_search WHERE keys @> %s::text[]"
+                + " AND strpos(body, %s) > 0" * len(terms)
+                + ")"
+            )
+            params += [list(found.keys), *terms]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._connection() as conn:
+            if q:
+                return _searched(conn, clause, params, limit, offset)
             total = conn.execute(
                 f"SELECT count(*) AS n FROM reporting.items{clause}", params
             ).fetchone()["n"]
@@ -376,7 +456,8 @@ class ReadModel:
                 " count(*) FILTER (WHERE overdue AND NOT " + final + ") AS overdue,"
                 " count(*) FILTER (WHERE status = 'registered') AS to_assign,"
                 " count(*) FILTER (WHERE status = 'assigned') AS unsigned,"
-                " count(*) FILTER (WHERE status IN ('returned', 'returned_by_unit')) AS returned,"
+                " count(*) FILTER (WHERE status = 'returned_by_unit') AS returned_by_unit,"
+                " count(*) FILTER (WHERE status = 'returned') AS rework,"
                 " count(*) FILTER (WHERE status = 'feedback_submitted') AS to_review,"
                 " count(*) FILTER (WHERE extension_requested IS NOT NULL AND NOT "
                 + final

@@ -37,6 +37,7 @@ def rebuild(settings: Settings) -> int:
             curs.execute("LOCK TABLE reporting.items, reporting.campaigns IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
             curs.execute("DELETE FROM reporting.evidence")
+            curs.execute("DELETE FROM reporting.item_search")
             curs.execute("DELETE FROM reporting.campaigns")
             # the processed marks go in by COPY, a batch at a time, instead of a statement each
             curs.execute(

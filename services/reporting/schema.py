@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+from uuid import UUID
+
 import psycopg
 from psycopg import sql
 
 from services.kernel.config import Settings
+from services.kernel.contracts import ItemReceived
+from services.kernel.eventlog import events_of
 from services.kernel.migrations import Migration, app_role
 from services.kernel.schema import create_schema, event_store
+from services.reporting.search import searchable
 
 
 def _reporting(conn: psycopg.Connection, settings: Settings) -> None:
@@ -125,6 +131,59 @@ def _rules_of_the_first_year(conn: psycopg.Connection, settings: Settings) -> No
     conn.execute("CREATE INDEX items_due_date ON reporting.items (due_date)")
 
 
+def _work_lists(conn: psycopg.Connection, settings: Settings) -> None:
+    """The lists the office works from: search by text in title and content (each item's
+    bigrams, see search.py), by every notice number an item was sent with, by external
+    reference, escalated items. Filled from the item events that carry what they need
+    (ItemReceived, Assigned, Reassigned), not by replaying the whole log."""
+    conn.execute(
+        "CREATE TABLE reporting.item_search ("
+        " item_id uuid PRIMARY KEY, keys text[] NOT NULL, body text NOT NULL)"
+    )
+    conn.execute(
+        "ALTER TABLE reporting.items ADD COLUMN notice_numbers text[] NOT NULL DEFAULT '{}'"
+    )
+    texts: list[tuple[Any, ...]] = []
+    notices: list[tuple[UUID, str]] = []
+    for envelope in events_of(conn, "assignment", ("ItemReceived", "Assigned", "Reassigned")):
+        contract = envelope.contract()
+        if isinstance(contract, ItemReceived):
+            texts.append((envelope.item_id, *searchable(contract.title, contract.content)))
+            if len(texts) == 1000:  # written between two fetches of the log's cursor
+                _copy(conn, texts)
+                texts = []
+        elif number := getattr(contract, "notice_number", None):
+            notices.append((envelope.item_id, number))
+    _copy(conn, texts)
+    conn.execute(
+        "UPDATE reporting.items i SET notice_numbers = n.numbers FROM"
+        " (SELECT item_id, array_agg(DISTINCT number) AS numbers"
+        "  FROM unnest(%s::uuid[], %s::text[]) AS t (item_id, number) GROUP BY item_id) n"
+        " WHERE i.item_id = n.item_id",
+        ([i for i, _ in notices], [n for _, n in notices]),
+    )
+    # built after the rows are in (faster than row by row); without a pending list, so a
+    # search never wades through one
+    conn.execute(
+        "CREATE INDEX item_search_keys ON reporting.item_search USING gin (keys)"
+        " WITH (fastupdate = off)"
+    )
+    conn.execute("CREATE INDEX items_notice_numbers ON reporting.items USING gin (notice_numbers)")
+    conn.execute(
+        "CREATE INDEX items_external_ref ON reporting.items (external_ref)"
+        " WHERE external_ref IS NOT NULL"
+    )
+    conn.execute(
+        "CREATE INDEX items_escalated ON reporting.items (escalation_level)"
+        " WHERE escalation_level > 0"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, DELETE ON reporting.item_search TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
 def _inspections(conn: psycopg.Connection, settings: Settings) -> None:
     """The ledger's filters and figures (a finding's campaign and severity, rejections, on-time
     rectification) and the campaigns a unit may see once a finding is issued to it."""
@@ -173,9 +232,19 @@ def _inspections(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
+def _copy(conn: psycopg.Connection, texts: list[tuple[Any, ...]]) -> None:
+    with (
+        conn.cursor() as cursor,
+        cursor.copy("COPY reporting.item_search (item_id, body, keys) FROM STDIN") as copy,
+    ):
+        for row in texts:
+            copy.write_row(row)
+
+
 MIGRATIONS = [
     Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8)),
     Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
     Migration("reporting", 3, "what the office works from", _rules_of_the_first_year),
-    Migration("reporting", 4, "the inspection ledger and campaigns", _inspections),
+    Migration("reporting", 4, "search by text, notice number and reference", _work_lists),
+    Migration("reporting", 5, "the inspection ledger and campaigns", _inspections),
 ]

@@ -154,6 +154,7 @@ def test_a_stream_delivered_shuffled_and_twice_builds_the_same_read_model(
         # the copy has no events of its own: take it out so the read model stays rebuildable
         with psycopg.connect(app_conninfo) as conn:
             conn.execute("DELETE FROM reporting.items WHERE item_id = %s", (copy_id,))
+            conn.execute("DELETE FROM reporting.item_search WHERE item_id = %s", (copy_id,))
 
 
 def test_an_event_committed_but_not_yet_published_is_published_from_the_log(
@@ -325,3 +326,4 @@ def test_a_message_s_effects_and_its_processed_mark_commit_together(
         reporting.close()
         with psycopg.connect(app_conninfo) as conn:
             conn.execute("DELETE FROM reporting.items WHERE item_id = %s", (item_id,))
+            conn.execute("DELETE FROM reporting.item_search WHERE item_id = %s", (item_id,))

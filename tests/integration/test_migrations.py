@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import psycopg
 import pytest
@@ -17,9 +18,14 @@ from psycopg import sql
 from deploy.migrate import MIGRATIONS
 from deploy.stack import isolated_env
 from gateway.users import user_id
+from services.assignment.application import Assignment
+from services.assignment.domain import Item
+from services.kernel.clock import SystemClock
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.migrations import Migration, MigrationRefused, migrate, pending
+from services.kernel.store import store_env
 from services.kernel.verify import verify_all
+from services.reporting.search import searchable
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "schema_441924d.sql"
 
@@ -181,3 +187,53 @@ def test_the_users_of_a_database_made_by_the_single_list_become_events(
     assert created["unit"] == "water"
     assert created["password_hash"].startswith("$argon2id$v=19$m=65536")
     assert row == [("handler", "water", False, 0)]
+
+
+def test_search_and_notice_numbers_are_filled_from_the_item_events_already_stored():
+    """A database with items from before the search step: the step reads their ItemReceived,
+    Assigned and Reassigned events (not the whole log) into the search table and the items'
+    notice numbers."""
+    office = {"user": "supervisor", "role": "supervisor", "unit": None}
+    now, today = datetime(2026, 9, 28, 2, tzinfo=UTC), date(2026, 9, 28)
+    (step,) = [m for m in MIGRATIONS if (m.component, m.version) == ("reporting", 4)]
+    with isolated_env("sv_migrate") as env:
+        settings = Settings.from_env(env)
+        migrate(settings, [m for m in MIGRATIONS if m is not step])
+        app = Assignment(SystemClock(), store_env(settings.database_url, "assignment", 1))
+        item = Item(
+            id=uuid4(),
+            source="hotline",
+            title="道路破损",
+            content="东环路ＡＢＣ段",
+            external_ref=None,
+            due_date=None,
+            complexity="simple",
+            issued_by=None,
+            actor=office,
+            at=now,
+        )
+        item.assign("water", [], None, "督转〔2026〕1号", today, today, office, now)
+        item.record_reminder("before", today, "water", None, office, now)
+        item.assign(
+            "transport", [], None, "督转〔2026〕2号", today, today, office, now, reassign=True
+        )
+        app.save(item)
+        app.close()
+        admin = DatabaseAddress.parse(settings.database_admin_url).conninfo()
+        with psycopg.connect(admin) as conn:
+            conn.execute(
+                "INSERT INTO reporting.items (item_id, version, source, title, status,"
+                " registered_at, updated_at, notice_number)"
+                " VALUES (%s, 4, 'hotline', '道路破损', 'assigned', now(), now(), %s)",
+                (item.id, "督转〔2026〕2号"),
+            )
+
+        assert migrate(settings, MIGRATIONS) == [step]
+
+        with psycopg.connect(admin) as conn:
+            searched = conn.execute(
+                "SELECT item_id, body, keys FROM reporting.item_search"
+            ).fetchall()
+            notices = conn.execute("SELECT notice_numbers FROM reporting.items").fetchall()
+    assert searched == [(item.id, *searchable("道路破损", "东环路ＡＢＣ段"))]
+    assert notices == [(["督转〔2026〕1号", "督转〔2026〕2号"],)]

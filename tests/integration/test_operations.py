@@ -97,9 +97,12 @@ def test_the_read_model_rebuilt_from_the_events_comes_out_the_same(
 ):
     supervisor.assign(supervisor.register(title="重建读模型")["id"], "civil-affairs")
 
-    def snapshot() -> list[tuple]:
+    def snapshot() -> list[list[tuple]]:
         with psycopg.connect(app_conninfo) as conn:
-            return conn.execute("SELECT * FROM reporting.items ORDER BY item_id").fetchall()
+            return [
+                conn.execute(f"SELECT * FROM reporting.{table} ORDER BY item_id").fetchall()
+                for table in ("items", "item_search")
+            ]
 
     eventually(lambda: sum(consumer_counts_depth(stack)) == 0)
     before = snapshot()

@@ -228,3 +228,10 @@ def test_loading_a_year_recounts_the_open_deadlines_it_moves(app):
     )
     assert result["recounted"] == [str(stream.item_id)]
     assert app.repository.get(stream.item_id).due_date == date(2027, 1, 20)
+
+
+def test_due_within_n_working_days_runs_from_today_across_the_holiday(app, clock):
+    # Monday 9/28: three working days on are 9/29, 9/30 and, after National Day, 10/8
+    assert app.due_window(3) == (date(2026, 9, 28), date(2026, 10, 8))
+    clock.instant = datetime(2026, 10, 3, 2, tzinfo=UTC)  # a holiday
+    assert app.due_window(1) == (date(2026, 10, 3), date(2026, 10, 8))

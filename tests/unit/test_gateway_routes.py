@@ -241,3 +241,22 @@ def test_a_bad_idempotency_key_is_refused_naming_the_header():
     assert answer.status_code == 400
     assert answer.json["fields"][0]["field"] == "Idempotency-Key"
     assert answer.json["fields"][0]["message"].startswith("Idempotency-Key：")
+
+
+def test_the_work_lists_document_each_filter_and_refuse_a_bad_one_before_any_service():
+    app, document = gateway("manual")
+    parameters = {p["name"]: p for p in document["paths"]["/api/v1/items"]["get"]["parameters"]}
+    new = ("pending_extension", "escalated", "unsigned", "returned_by_unit", "due_within")
+    new += ("due_from", "due_to", "notice_number", "external_ref", "q")
+    for name in new:
+        assert parameters[name]["description"], name
+    assert parameters["q"]["schema"]["maxLength"] == 50
+    assert parameters["due_within"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 60}
+    answer = app.test_client().get(
+        "/api/v1/items?q=" + "道" * 51 + "&due_within=0", headers=token("handler")
+    )
+    assert answer.status_code == 400
+    assert {f["field"]: f["message"] for f in answer.json["fields"]} == {
+        "q": "搜索词：不能超过 50 个字符（现有 51 个），请删减",
+        "due_within": "几个工作日内到期：不能小于 1，请改为 1 或更大的数",
+    }

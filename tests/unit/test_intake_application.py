@@ -89,7 +89,29 @@ def test_an_imported_list_with_a_bad_row_imports_nothing(app):
     assert app.recorder.max_notification_id() is None
     result = app.register_batch(rows[:1], OFFICE)
     assert len(result["created"]) == 1
-    assert app.register_batch(rows[:1], OFFICE) == {"created": [], "existing": result["created"]}
+    assert result["items"] == result["created"]
+    assert app.register_batch(rows[:1], OFFICE) == {
+        "created": [],
+        "existing": result["created"],
+        "items": result["created"],
+    }
+
+
+def test_an_imported_list_names_each_row_s_item_in_order_new_or_not(app):
+    def row(number: str) -> dict:
+        details = {"session_year": 2026, "number": number, "author": "王代表", "kind": "suggestion"}
+        return {
+            "source": "proposal",
+            "title": number,
+            "content": "c",
+            "external_ref": f"2026-suggestion-{number}",
+            "details": details,
+        }
+
+    first = app.register_batch([row("2")], OFFICE)
+    result = app.register_batch([row("1"), row("2"), row("3")], OFFICE)
+    assert result["existing"] == first["created"]
+    assert result["items"] == [result["created"][0], first["created"][0], result["created"][1]]
 
 
 def test_an_imported_lists_events_leave_intake_under_their_contract(app):

@@ -435,3 +435,23 @@ def test_business_date_is_the_shanghai_date(instant: datetime, day: date) -> Non
 def test_business_date_refuses_a_naive_datetime() -> None:
     with pytest.raises(ValueError, match="time zone"):
         business_date(datetime(2026, 10, 13, 16, 30))
+
+
+@pytest.mark.parametrize(
+    ("today", "due", "days"),
+    [
+        # the console's "剩余N个工作日": National Day (1–7 October) is not counted, the
+        # Saturday 10 October worked (调休) is
+        (date(2026, 9, 29), date(2026, 10, 14), 7),
+        (date(2026, 9, 30), date(2026, 10, 8), 1),
+        (date(2026, 10, 9), date(2026, 10, 12), 2),
+        (date(2026, 10, 14), date(2026, 10, 14), 0),
+        # "已逾期N个工作日": the rest days after the due date are not counted either
+        (date(2026, 10, 8), date(2026, 9, 30), -1),
+        (date(2026, 10, 12), date(2026, 9, 29), -5),
+    ],
+)
+def test_the_countdown_counts_working_days_left_or_late(
+    cal: WorkingCalendar, today: date, due: date, days: int
+):
+    assert cal.countdown(today, due) == days

@@ -17,14 +17,15 @@ async function dashboard(main, session) {
   replace(main,
     h("h1", {}, `工作台 · ${written(figures.today)}`),
     h("section", { class: "stats", "aria-label": "事项数" },
-      card("今日到期", c.due_today, "#/items?due_within=0", c.due_today ? "soon" : ""),
+      card("今日到期", c.due_today, `#/items?due_from=${figures.today}&due_to=${figures.today}`, c.due_today ? "soon" : ""),
       card("本周到期", c.due_this_week, "#/items?due_within=4"),
       card("已逾期", c.overdue, "#/items?overdue=true", c.overdue ? "late" : ""),
       card("在办", c.open, "#/items"),
       card("待交办", c.to_assign, "#/items?status=registered"),
       card("待签收", c.unsigned, "#/items?unsigned=true"),
       card("延期申请待批", c.pending_extension, "#/items?pending_extension=true"),
-      card("被退回", c.returned, "#/items?returned=true"),
+      card("单位退回待改派", c.returned_by_unit, "#/items?returned_by_unit=true"),
+      card("退回重办", c.rework, "#/items?status=returned"),
       card("待审核", c.to_review, "#/items?status=feedback_submitted"),
       card("已办结", c.closed, "#/items?status=closed")),
     h("div", { class: "columns" },
@@ -72,7 +73,7 @@ function trend(weeks) {
 async function queue(main, session) {
   const [words, units] = await Promise.all([vocabulary(), unitNames()]);
   const sections = [
-    ["待签收", { status: "assigned" }],
+    ["待签收", { unsigned: true }],
     ["即将到期（3 个工作日内）", { due_within: 3 }],
     ["已逾期", { overdue: true }],
     ["退回重办", { status: "returned" }],

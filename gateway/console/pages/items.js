@@ -5,7 +5,7 @@ import { countdowns, itemTable } from "./table.js";
 
 const PAGE = 50;
 // the list's own filters, as the API names them (anything else in the address is ignored)
-const FILTERS = ["q", "status", "source", "unit", "overdue", "unsigned", "returned", "pending_extension",
+const FILTERS = ["q", "status", "source", "unit", "overdue", "unsigned", "returned_by_unit", "pending_extension",
   "escalated", "due_within", "due_from", "due_to", "notice_number", "external_ref"];
 
 export async function render(main, { query }, session) {
@@ -25,7 +25,7 @@ export async function render(main, { query }, session) {
   h("label", {}, "逾期", select("overdue", { true: "已逾期", false: "未逾期" }, filter.overdue, { blank: "不限" })),
   h("label", {}, "到期自", h("input", { type: "date", name: "due_from", value: filter.due_from || "" })),
   h("label", {}, "到期至", h("input", { type: "date", name: "due_to", value: filter.due_to || "" })),
-  ...["unsigned", "returned", "pending_extension", "escalated", "due_within", "notice_number", "external_ref"]
+  ...["unsigned", "returned_by_unit", "pending_extension", "escalated", "due_within", "notice_number", "external_ref"]
     .filter((k) => filter[k]).map((k) => h("input", { type: "hidden", name: k, value: filter[k] })),
   h("button", { type: "submit" }, "查询"),
   h("a", { href: "#/items", class: "button secondary" }, "清除"));
