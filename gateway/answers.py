@@ -126,6 +126,14 @@ class Vocabulary(Answer):
     reminders: dict[str, str]
     roles: dict[str, str]
     platforms: dict[str, str]
+    campaign_kinds: dict[str, str]
+    campaign_statuses: dict[str, str]
+    upper_levels: dict[str, str]
+    methods: dict[str, str]
+    checks: dict[str, str]
+    severities: dict[str, str]
+    unit_kinds: dict[str, str]
+    verifications: dict[str, str]
 
 
 class DueDatePreview(Answer):
@@ -243,6 +251,13 @@ class Item(Answer):
     extension_requested: date | None = Field(default=None, description="待审批的延期申请日期")
     merged_into: UUID | None = None
     escalated_to: str | None = Field(default=None, description="已提请督促的县领导")
+    campaign_id: UUID | None = Field(default=None, description="发现问题的督查")
+    severity: str | None = None
+    severity_label: str | None = None
+    returns: int = Field(default=0, description="退回重办（整改被驳回）次数")
+    rectified: bool = Field(default=False, description="已销号")
+    rectified_on_time: bool = Field(default=False, description="按期整改销号")
+    previous_item: UUID | None = Field(default=None, description="再次发现的原销号问题")
 
 
 class ItemList(Answer):
@@ -425,3 +440,53 @@ class Health(Answer):
 
 class OpenApiDocument(Answer):
     """This document."""
+
+
+class Campaign(Answer):
+    """A campaign: from the read model in lists, from intake with its visits and findings on
+    one campaign's page (a unit sees only the findings issued to it, and no visits)."""
+
+    id: UUID
+    version: int
+    kind: str
+    kind_label: str
+    year: int
+    month: int | None = None
+    title: str
+    upper_level: str | None = None
+    status: str
+    status_label: str
+    plan: dict[str, Any]
+    visits: list[dict[str, Any]] | int = []
+    findings: list[dict[str, Any]] | int = []
+
+
+class CampaignList(Answer):
+    campaigns: list[Campaign]
+
+
+class FindingIssued(Answer):
+    """The finding's item, assigned with its supervision notice number (督办〔2026〕N号)."""
+
+    finding_id: UUID
+    item: Item
+
+
+class CampaignFigures(Answer):
+    campaign_id: UUID
+    found: int = Field(description="下发督办的问题数")
+    rectified_on_time: int
+    rectified_late: int
+    rejected: int = Field(description="整改被驳回过的问题数")
+    open: int
+    overdue: int
+
+
+class Ledger(Answer):
+    total: int
+    items: list[Item]
+
+
+class ResponsibilityList(Answer):
+    unit: str
+    items: list[Item]

@@ -25,25 +25,37 @@ from pydantic import (
 from gateway import limits
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
 from services.kernel.vocabulary import (
+    CAMPAIGN_KIND_LABELS,
+    CHECK_LABELS,
     COMPLEXITY_LABELS,
     EXTENSION_OUTCOME_LABELS,
+    METHOD_LABELS,
     PENALTY_LABELS,
     PROPOSAL_KIND_LABELS,
     REPLY_CLASS_LABELS,
     REVIEW_OUTCOME_LABELS,
+    SEVERITY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
+    UPPER_LEVEL_LABELS,
     VERDICT_LABELS,
+    VERIFICATION_LABELS,
     WORK_REPORT_KIND_LABELS,
+    CampaignKind,
+    Check,
     Complexity,
     ExtensionOutcome,
+    Method,
     Penalty,
     ProposalKind,
     ReplyClass,
     ReviewOutcome,
+    Severity,
     Source,
     Status,
+    UpperLevel,
     Verdict,
+    Verification,
     WorkReportKind,
     choices,
 )
@@ -186,6 +198,38 @@ FIELD_LABELS = {
     "code": "编码",
     "place": "地点",
     "dates": "日期",
+    "plan": "督查方案",
+    "themes": "督查主题",
+    "scope": "督查范围",
+    "methods": "督查方式",
+    "checks": "三督三查",
+    "team": "督查组成员",
+    "starts_on": "开始日期",
+    "ends_on": "结束日期",
+    "upper_level": "上级督查机关",
+    "visited_at": "督查时间",
+    "found": "现场情况",
+    "visit_id": "现场督查",
+    "facts": "问题事实",
+    "person": "责任人",
+    "severity": "严重程度",
+    "previous_item": "原销号问题",
+    "task": "督办任务",
+    "measures": "整改措施",
+    "campaign_id": "督查编号",
+    "finding_id": "问题编号",
+    "campaign": "督查",
+    "verification": "核查方式",
+    "problems": "只看问题",
+    "NewCampaign.title": "督查名称",
+    "PlanChange.title": "督查名称",
+    "PlanChange.reason": "修改理由",
+    "CampaignClosing.reason": "结束说明",
+    "FindingRecord.title": "问题标题",
+    "FindingRecord.unit": "责任单位",
+    "NoticeIssue.due_date": "整改时限",
+    "LedgerQuery.since": "登记起始日期",
+    "LedgerQuery.until": "登记截止日期",
     "Commendation.reasons": "表扬理由",
     "EvidenceRef.name": "文件名",
     "NewApiKey.name": "密钥名称",
@@ -216,7 +260,12 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "penalty": PENALTY_LABELS,
     "role": ROLE_LABELS,
     "platform": PLATFORM_LABELS,
-    "kind": {**WORK_REPORT_KIND_LABELS, **PROPOSAL_KIND_LABELS},
+    "kind": {**WORK_REPORT_KIND_LABELS, **PROPOSAL_KIND_LABELS, **CAMPAIGN_KIND_LABELS},
+    "upper_level": UPPER_LEVEL_LABELS,
+    "methods": METHOD_LABELS,
+    "checks": CHECK_LABELS,
+    "severity": SEVERITY_LABELS,
+    "verification": VERIFICATION_LABELS,
     "decision": {**REVIEW_OUTCOME_LABELS, **EXTENSION_OUTCOME_LABELS},
 }
 BOOLEAN_LABELS = {"true": "是", "false": "否"}
@@ -526,6 +575,7 @@ class Review(Strict):
     comment: Annotated[str, Field(max_length=5000)] = ""
     due_date: OfficeDate | None = None
     evidence: list[EvidenceRef] = []  # the office's own, e.g. photos from the site
+    verification: Verification | None = None  # on paper or on site
 
 
 class PenaltyRecommendation(Strict):
@@ -856,3 +906,95 @@ def field_errors(error: ValidationError) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+# --- inspection campaigns, findings, notices, the ledger ---
+
+Files = Annotated[list[EvidenceRef], Field(max_length=20)]
+Names = Annotated[list[ShortText], Field(max_length=30)]
+
+
+class CampaignPlanBody(Strict):
+    themes: Names = []
+    # unit kinds (town, zone, department) or unit codes
+    scope: Annotated[list[UnitCode], Field(max_length=60)] = []
+    methods: Annotated[list[Method], Field(max_length=6)] = []
+    checks: Annotated[list[Check], Field(max_length=6)] = []
+    team: Names = []
+    starts_on: OfficeDate | None = None
+    ends_on: OfficeDate | None = None
+
+
+class NewCampaign(Strict):
+    kind: CampaignKind
+    title: ShortText
+    plan: CampaignPlanBody = CampaignPlanBody()
+    upper_level: UpperLevel | None = None
+
+
+class PlanChange(Strict):
+    title: ShortText
+    plan: CampaignPlanBody
+    reason: Annotated[str, Field(max_length=500)] = ""
+
+
+class CampaignClosing(Strict):
+    reason: Text
+
+
+class VisitRecord(Strict):
+    place: ShortText
+    visited_at: AwareDatetime
+    team: Names = []
+    found: Annotated[str, Field(max_length=20000)] = ""
+    evidence: Files = []
+
+
+class FindingRecord(Strict):
+    visit_id: UUID | None = None
+    title: ShortText
+    facts: Text
+    unit: UnitCode
+    person: ShortText | None = None
+    severity: Severity
+    evidence: Files = []
+    previous_item: UUID | None = None
+
+
+class NoticeIssue(Strict):
+    task: Text
+    measures: Text
+    person: ShortText | None = None
+    due_date: OfficeDate
+
+
+class CampaignPath(Strict):
+    campaign_id: UUID
+
+
+class FindingPath(Strict):
+    campaign_id: UUID
+    finding_id: UUID
+
+
+class CampaignQuery(Strict):
+    year: Year | None = None
+    kind: CampaignKind | None = None
+
+
+class LedgerQuery(Strict):
+    campaign: UUID | None = None
+    unit: UnitCode | None = None
+    source: Source | None = None
+    severity: Severity | None = None
+    status: Status | None = None
+    overdue: bool | None = None
+    since: OfficeDate | None = None
+    until: OfficeDate | None = None
+    problems: bool = False
+    limit: Annotated[int, Field(ge=1, le=500)] = 50
+    offset: Annotated[int, Field(ge=0, le=1_000_000_000)] = 0
+
+
+class ResponsibilityQuery(Strict):
+    unit: UnitCode | None = None

@@ -11,6 +11,10 @@ import * as settings from "./pages/settings.js";
 import * as admin from "./pages/admin.js";
 import * as audit from "./pages/audit.js";
 import * as reports from "./pages/reports.js";
+import * as campaigns from "./pages/campaigns.js";
+import * as campaign from "./pages/campaign.js";
+import * as ledger from "./pages/ledger.js";
+import * as responsibility from "./pages/responsibility.js";
 import { flush } from "./outbox.js";
 
 const main = document.getElementById("main");
@@ -20,11 +24,15 @@ let session = null;
 
 // Which pages each role finds in its menu (the API decides what each may really do).
 const MENU = {
-  supervisor: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "登记事项"], ["#/finding", "现场登记"],
-    ["#/reports", "报表"], ["#/audit", "台账校验"], ["#/settings", "设置"]],
-  leader: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "批示交办"], ["#/reports", "报表"]],
-  handler: [["#/", "待办"], ["#/items", "本单位事项"], ["#/reports", "报表"]],
-  auditor: [["#/", "工作台"], ["#/items", "事项"], ["#/audit", "台账校验"]],
+  supervisor: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "登记事项"], ["#/campaigns", "督查"],
+    ["#/ledger", "问题台账"], ["#/finding", "现场登记"], ["#/reports", "报表"], ["#/audit", "台账校验"],
+    ["#/settings", "设置"]],
+  leader: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "批示交办"], ["#/campaigns", "督查"],
+    ["#/ledger", "问题台账"], ["#/reports", "报表"]],
+  handler: [["#/", "待办"], ["#/items", "本单位事项"], ["#/responsibility", "问题责任清单"], ["#/campaigns", "督查"],
+    ["#/reports", "报表"]],
+  auditor: [["#/", "工作台"], ["#/items", "事项"], ["#/campaigns", "督查"], ["#/ledger", "问题台账"],
+    ["#/audit", "台账校验"]],
   admin: [["#/", "用户与密钥"], ["#/settings", "单位与领导"]],
 };
 
@@ -38,6 +46,10 @@ const ROUTES = [
   [/^\/admin$/, admin],
   [/^\/audit$/, audit],
   [/^\/reports$/, reports],
+  [/^\/campaigns$/, campaigns],
+  [/^\/campaigns\/([0-9a-f-]{36})$/, campaign],
+  [/^\/ledger$/, ledger],
+  [/^\/responsibility$/, responsibility],
 ];
 
 function signedOut() {

@@ -96,7 +96,7 @@ def register(ctx: Context, body: RegisterItem) -> ResponseReturnValue:
             f"a leader registers instructions only, not {body.source}",
             403,
         )
-    command = _with_files(ctx, body.model_dump(mode="json"))
+    command = with_files(ctx, body.model_dump(mode="json"))
     result = ctx.services.call("intake", "register", command, ctx.actor())
     item_id = UUID(result["item_id"])
     # the answer shows the office its own time to assign the item (a second event, from the
@@ -319,13 +319,13 @@ def merge(ctx: Context, item_id: UUID, body: Merge) -> ResponseReturnValue:
 def _give(
     ctx: Context, item_id: UUID, method: str, body: BaseModel, expect_deadline: bool = False
 ) -> dict[str, Any]:
-    """Gives the command to the item's service, with its files (`_with_files`)."""
-    command = _with_files(ctx, body.model_dump(mode="json"))
+    """Gives the command to the item's service, with its files (`with_files`)."""
+    command = with_files(ctx, body.model_dump(mode="json"))
     view = ctx.services.call("assignment", method, str(item_id), command, ctx.actor())
     return ctx.changed(view, expect_deadline)
 
 
-def _with_files(ctx: Context, command: dict[str, Any]) -> dict[str, Any]:
+def with_files(ctx: Context, command: dict[str, Any]) -> dict[str, Any]:
     """Evidence goes to the services as the files' full records, each checked against its
     hash first. A file the caller may not read (another unit's) is refused as one that does
     not exist: attaching it would let the caller read it."""

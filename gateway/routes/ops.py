@@ -55,7 +55,7 @@ def openapi(ctx: Context) -> ResponseReturnValue:
 @test_clock.route(
     "POST",
     "/api/v1/_test/clock",
-    "仅测试用（CLOCK=manual）：拨动所有服务的时钟并立即扫描时限",
+    "仅测试用（CLOCK=manual）：拨动所有服务的时钟，立即扫描时限并生成当年定期综合督查草稿",
     roles=OFFICE,
     body=SetClock,
     answers={200: ClockSet},
@@ -65,4 +65,6 @@ def set_clock(ctx: Context, body: SetClock) -> ResponseReturnValue:
     clock = ManualClock(ctx.conninfo)
     clock.set(body.now)
     marked = ctx.services.call("deadline", "tick")
+    # a new year: its periodic campaigns are drafted, as intake's own scan would
+    ctx.services.call("intake", "tick")
     return {"now": clock.now().isoformat(), "overdue_marked": marked}

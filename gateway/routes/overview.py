@@ -23,7 +23,8 @@ WEEK_WORKING_DAYS = 5
 @routes.route(
     "GET",
     "/api/v1/vocabulary",
-    "界面用语：来源、状态、办理难度、满意度、答复类别、问责、角色、对接平台的中文名称",
+    "界面用语：来源、状态、办理难度、满意度、答复类别、问责、角色、对接平台、督查类型、"
+    "督查方式、三督三查、问题严重程度的中文名称",
     answers={200: Vocabulary},
 )
 def words(ctx: Context) -> ResponseReturnValue:
@@ -37,6 +38,14 @@ def words(ctx: Context) -> ResponseReturnValue:
         "reminders": vocabulary.REMINDER_LABELS,
         "roles": ROLE_LABELS,
         "platforms": PLATFORM_LABELS,
+        "campaign_kinds": vocabulary.CAMPAIGN_KIND_LABELS,
+        "campaign_statuses": vocabulary.CAMPAIGN_STATUS_LABELS,
+        "upper_levels": vocabulary.UPPER_LEVEL_LABELS,
+        "methods": vocabulary.METHOD_LABELS,
+        "checks": vocabulary.CHECK_LABELS,
+        "severities": vocabulary.SEVERITY_LABELS,
+        "unit_kinds": vocabulary.UNIT_KIND_LABELS,
+        "verifications": vocabulary.VERIFICATION_LABELS,
     }
 
 

@@ -196,7 +196,7 @@ class Assignment(LedgerApplication):
                         lead_unit,
                         co_units,
                         due_date,
-                        register.current(),
+                        register.current(item.source),
                         terms[question],
                         today,
                         actor,
@@ -326,12 +326,14 @@ class Assignment(LedgerApplication):
         actor: dict[str, Any],
         rules: DueDateRules,
         evidence: list[dict[str, Any]] | None = None,
+        verification: str | None = None,
     ) -> dict[str, Any]:
-        """审核: accept (办结) or return for rework (退回重办)."""
+        """审核: accept (办结) or return for rework (退回重办); `verification`: how the office
+        checked (on paper or on site)."""
 
         def act(item: Item, now: datetime) -> None:
             if decision == "accept":
-                item.accept(comment, actor, now, evidence)
+                item.accept(comment, actor, now, evidence, verification)
                 return
             if decision != "return":
                 raise Refused(
@@ -342,7 +344,9 @@ class Assignment(LedgerApplication):
                 )
             if due_date is not None:
                 rules.check_due_date(item.source, _iso(due_date), True)
-            item.return_for_rework(comment, due_date, business_date(now), actor, now, evidence)
+            item.return_for_rework(
+                comment, due_date, business_date(now), actor, now, evidence, verification
+            )
 
         return self._change(item_id, act)
 

@@ -98,9 +98,11 @@ def next_steps(status: str) -> str:
     return f"此状态下可以：{'、'.join(possible)}"
 
 
-def notice_number(year: int, number: int) -> str:
-    """The transfer notice's number, as printed on 《转办通知》."""
-    return f"督转〔{year}〕{number}号"
+def notice_number(year: int, number: int, source: str = "instruction") -> str:
+    """The notice's number: 《督办通知》 for a problem an inspection found (督办〔2026〕N号),
+    《转办通知》 for everything else (督转〔2026〕N号); one register numbers both each year."""
+    prefix = "督办" if source in RECTIFIABLE_SOURCES else "督转"
+    return f"{prefix}〔{year}〕{number}号"
 
 
 def report_recipient(source: str, issued_by: str | None, details: dict[str, Any]) -> str:
@@ -421,10 +423,21 @@ class Item(Aggregate):
         )
 
     def accept(
-        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+        self,
+        comment: str,
+        actor: dict[str, Any],
+        at: datetime,
+        evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self._guard("accept", actor)
-        self._feedback_accepted(comment=comment, evidence=evidence or [], actor=actor, at=at)
+        self._feedback_accepted(
+            comment=comment,
+            evidence=evidence or [],
+            verification=verification,
+            actor=actor,
+            at=at,
+        )
         if self.source in RECTIFIABLE_SOURCES:
             # 整改一件，销号一件: an accepted rectification crosses the problem off the ledger.
             self._rectified(note=comment, actor=actor, at=at)
@@ -444,6 +457,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
         evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self._guard("return_for_rework", actor)
         if not comment.strip():
@@ -458,6 +472,7 @@ class Item(Aggregate):
             due_date=due_date,
             returned_on=today,
             evidence=evidence or [],
+            verification=verification,
             actor=actor,
             at=at,
         )
@@ -811,7 +826,12 @@ class Item(Aggregate):
 
     @event("FeedbackAccepted")
     def _feedback_accepted(
-        self, comment: str, actor: dict[str, Any], at: datetime, evidence: Evidence | None = None
+        self,
+        comment: str,
+        actor: dict[str, Any],
+        at: datetime,
+        evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         """Only the status moves (STATUS_AFTER)."""
 
@@ -824,6 +844,7 @@ class Item(Aggregate):
         actor: dict[str, Any],
         at: datetime,
         evidence: Evidence | None = None,
+        verification: str | None = None,
     ) -> None:
         self.feedback_at = None
 
@@ -962,7 +983,7 @@ class Item(Aggregate):
 
 
 class NoticeRegister(Aggregate):
-    """The year's register of transfer notices (《转办通知》), numbered 1, 2, 3, …"""
+    """The year's register of notices (《转办通知》 and 《督办通知》), numbered 1, 2, 3, …"""
 
     @staticmethod
     def id_for(year: int) -> UUID:
@@ -977,5 +998,5 @@ class NoticeRegister(Aggregate):
     def issue(self, item_id: UUID, actor: dict[str, Any], at: datetime) -> None:
         self.last += 1
 
-    def current(self) -> str:
-        return notice_number(self.year, self.last)
+    def current(self, source: str) -> str:
+        return notice_number(self.year, self.last, source)

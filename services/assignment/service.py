@@ -123,6 +123,7 @@ class AssignmentService:
             actor,
             self.deadline,
             command.get("evidence") or [],
+            command.get("verification"),
         )
 
     @rpc

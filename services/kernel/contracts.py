@@ -22,13 +22,19 @@ from pydantic import (
 )
 
 from services.kernel.vocabulary import (
+    CampaignKind,
+    Check,
     Complexity,
     EscalationAction,
+    Method,
     Penalty,
     ReminderKind,
     ReplyClass,
+    Severity,
     Source,
+    UpperLevel,
     Verdict,
+    Verification,
 )
 
 EVENT_ID_NAMESPACE = UUID("6f1c1d6e-3b8e-4c55-9a8f-2f0d5a0c9e11")
@@ -148,6 +154,7 @@ class FeedbackSubmitted(Contract):
 class FeedbackAccepted(Contract):
     comment: str
     evidence: list[EvidenceFile] = Field(default_factory=list)  # the office's own (on site)
+    verification: Verification | None = None  # on paper or on site (核查方式)
 
 
 class FeedbackReturned(Contract):
@@ -155,6 +162,7 @@ class FeedbackReturned(Contract):
     due_date: date | None = None
     returned_on: date
     evidence: list[EvidenceFile] = Field(default_factory=list)
+    verification: Verification | None = None
 
 
 class Closed(Contract):
@@ -256,6 +264,92 @@ class ItemMerged(Contract):
     reason: str
 
 
+class CampaignPlan(BaseModel):
+    """A campaign's plan (督查方案): themes, the units in scope (unit kinds or unit codes), the
+    methods and the 三督三查 checks, the team and the dates."""
+
+    model_config = ConfigDict(extra="forbid")
+    themes: list[str] = Field(default_factory=list)
+    scope: list[str] = Field(default_factory=list)
+    methods: list[Method] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    team: list[str] = Field(default_factory=list)
+    starts_on: date | None = None
+    ends_on: date | None = None
+
+
+# A campaign's stream (owned by intake): its plan, its visits and its findings. What happens to
+# an issued finding is its item's (Assigned, FeedbackReturned, Rectified, PenaltyRecommended, …).
+class CampaignPlanned(Contract):
+    kind: CampaignKind
+    year: int
+    title: str
+    plan: CampaignPlan
+    upper_level: UpperLevel | None = None  # who sent the inspection (承接上级督查)
+    month: int | None = None  # a periodic campaign's month (3, 6, 9, 12)
+
+
+class CampaignPlanChanged(Contract):
+    title: str
+    plan: CampaignPlan
+    reason: str
+
+
+class CampaignStarted(Contract):
+    pass
+
+
+class CampaignClosed(Contract):
+    reason: str
+
+
+class VisitRecorded(Contract):
+    """An unannounced visit (四不两直), recorded as it happens; the unit is not told."""
+
+    visit_id: UUID
+    place: str
+    visited_at: datetime
+    team: list[str]
+    found: str
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+
+
+class FindingRecorded(Contract):
+    finding_id: UUID
+    visit_id: UUID | None = None
+    title: str
+    facts: str
+    unit: str
+    person: str | None = None
+    severity: Severity
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+    previous_item: UUID | None = None  # the crossed-off problem this one is found again of
+
+
+class FindingIssued(Contract):
+    """The finding goes to its unit with a supervision notice (督办通知) and becomes item
+    `item_id` (its notice number is the item's `Assigned.notice_number`)."""
+
+    finding_id: UUID
+    item_id: UUID
+    unit: str
+    person: str | None = None
+    task: str
+    measures: str
+    due_date: date
+
+
+CAMPAIGN_CONTRACTS: tuple[type[Contract], ...] = (
+    CampaignPlanned,
+    CampaignPlanChanged,
+    CampaignStarted,
+    CampaignClosed,
+    VisitRecorded,
+    FindingRecorded,
+    FindingIssued,
+)
+
+
 CONTRACTS: dict[str, type[Contract]] = {
     c.__name__: c
     for c in (
@@ -288,6 +382,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         DispatchDeadlineSet,
         ItemCancelled,
         ItemMerged,
+        *CAMPAIGN_CONTRACTS,
     )
 }
 

@@ -25,6 +25,7 @@ def written(day: date) -> str:
 # The Chinese labels of the dates people set, as their refusals name them.
 DUE_DATE = "办理时限"
 PROPOSED_DUE_DATE = "申请延期至"
+RECTIFICATION_DEADLINE = "整改时限"  # on a supervision notice (督办通知)
 
 
 def check_not_past(due_date: date | None, today: date, label: str = DUE_DATE) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from kombu import Connection, Exchange, Queue, binding
 
+from services.kernel.contracts import CAMPAIGN_CONTRACTS
+
 EVENTS = Exchange("supervision.events", type="topic", durable=True)
 DEAD_LETTERS = Exchange("supervision.dead", type="direct", durable=True)
 
@@ -17,7 +19,8 @@ DEAD_LETTERS = Exchange("supervision.dead", type="direct", durable=True)
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "assignment": ("intake.ItemReceived", "deadline.#"),
     "deadline": ("assignment.#",),
-    "reporting": ("assignment.#",),
+    # the ledger follows the items, and the campaigns they came from
+    "reporting": ("assignment.#", *(f"intake.{c.__name__}" for c in CAMPAIGN_CONTRACTS)),
 }
 
 

@@ -105,6 +105,9 @@ REPLY_CLASS_LABELS: dict[str, str] = {
 # What the office decides on an answer (审核) and on a request for more time (延期审批).
 ReviewOutcome = Literal["accept", "return"]
 REVIEW_OUTCOME_LABELS: dict[str, str] = {"accept": "审核通过并办结", "return": "退回重办"}
+# How the office verified a rectification or an answer before deciding (核查方式).
+Verification = Literal["paper", "site"]
+VERIFICATION_LABELS: dict[str, str] = {"paper": "书面核查", "site": "现场核查"}
 ExtensionOutcome = Literal["grant", "deny"]
 EXTENSION_OUTCOME_LABELS: dict[str, str] = {"grant": "同意延期", "deny": "不同意延期"}
 
@@ -146,6 +149,56 @@ REMINDER_LABELS: dict[str, str] = {
     "progress": "季度进展未报送",
 }
 
+# Inspection campaigns (督查活动): their kinds, how they are carried out, how grave a finding is.
+CampaignKind = Literal["periodic", "random", "special", "upper"]
+CAMPAIGN_KIND_LABELS: dict[str, str] = {
+    "periodic": "定期综合督查",
+    "random": "日常随机督查",
+    "special": "专项督查",
+    "upper": "承接上级督查",
+}
+UpperLevel = Literal["state_council", "province", "city"]
+UPPER_LEVEL_LABELS: dict[str, str] = {
+    "state_council": "国务院",
+    "province": "省政府",
+    "city": "市政府",
+}
+Method = Literal[
+    "unannounced", "clue_check", "urging", "tracking", "incident_investigation", "special"
+]
+METHOD_LABELS: dict[str, str] = {
+    "unannounced": "四不两直",
+    "clue_check": "线索核查",
+    "urging": "催办督查",
+    "tracking": "跟踪督查",
+    "incident_investigation": "事件调查",
+    "special": "专项督查",
+}
+# 三督三查: check the task, the progress and the result; check awareness, responsibility, conduct.
+Check = Literal["task", "progress", "result", "awareness", "responsibility", "conduct"]
+CHECK_LABELS: dict[str, str] = {
+    "task": "督任务",
+    "progress": "督进度",
+    "result": "督成效",
+    "awareness": "查认识",
+    "responsibility": "查责任",
+    "conduct": "查作风",
+}
+Severity = Literal["general", "serious", "grave"]
+SEVERITY_LABELS: dict[str, str] = {"general": "一般", "serious": "较重", "grave": "严重"}
+CampaignStatus = Literal["draft", "underway", "closed"]
+CAMPAIGN_STATUS_LABELS: dict[str, str] = {
+    "draft": "方案草稿",
+    "underway": "督查中",
+    "closed": "已结束",
+}
+# The units a campaign's scope may name by kind (the rest of a scope are unit codes).
+UNIT_KIND_LABELS: dict[str, str] = {
+    "town": "镇",
+    "zone": "社管委、工业园区",
+    "department": "县直部门",
+}
+
 SOURCES: tuple[str, ...] = get_args(Source)
 COMPLEXITIES: tuple[str, ...] = get_args(Complexity)
 STATUSES: tuple[str, ...] = get_args(Status)
@@ -153,6 +206,8 @@ VERDICTS: tuple[str, ...] = get_args(Verdict)
 REPLY_CLASSES: tuple[str, ...] = get_args(ReplyClass)
 PENALTIES: tuple[str, ...] = get_args(Penalty)
 ESCALATION_ACTIONS: tuple[str, ...] = get_args(EscalationAction)
+CAMPAIGN_KINDS: tuple[str, ...] = get_args(CampaignKind)
+SEVERITIES: tuple[str, ...] = get_args(Severity)
 
 # Sources whose items are problems: an accepted rectification crosses them off (销号).
 RECTIFIABLE_SOURCES: tuple[str, ...] = ("finding", "upper_inspection")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.kernel.consumer import Reaction
 from services.kernel.contracts import Envelope
 from services.kernel.store import LedgerApplication
-from services.reporting.projections import item_row
+from services.reporting.projections import campaign_row, is_campaign_event, item_row
 
 
 class Reporting(LedgerApplication):
@@ -22,6 +22,8 @@ class Reporting(LedgerApplication):
         return [(r["source"], r["open"], r["overdue"]) for r in rows]
 
     def react(self, envelope: Envelope) -> Reaction:
+        if is_campaign_event(envelope):
+            return Reaction(projection=campaign_row(envelope, announce=True))
         if envelope.origin != "assignment":
             return Reaction()
         return Reaction(projection=item_row(envelope, announce=True))

@@ -15,7 +15,12 @@ from psycopg.rows import DictRow
 from psycopg.types.json import Jsonb
 
 from services.kernel.contracts import (
+    CAMPAIGN_CONTRACTS,
     Assigned,
+    CampaignClosed,
+    CampaignPlanChanged,
+    CampaignPlanned,
+    CampaignStarted,
     Closed,
     Contract,
     CoUnitOpinionSubmitted,
@@ -26,7 +31,10 @@ from services.kernel.contracts import (
     ExtensionDenied,
     ExtensionGranted,
     ExtensionRequested,
+    FeedbackReturned,
     FeedbackSubmitted,
+    FindingIssued,
+    FindingRecorded,
     IndicatorReported,
     ItemCancelled,
     ItemMerged,
@@ -35,10 +43,12 @@ from services.kernel.contracts import (
     PenaltyRecommended,
     ProgressReported,
     Reassigned,
+    Rectified,
     ReminderIssued,
     Reopened,
     ReportedBack,
     SatisfactionRecorded,
+    VisitRecorded,
 )
 from services.kernel.store import Projection
 from services.kernel.vocabulary import STATUS_AFTER
@@ -88,10 +98,12 @@ def item_row(envelope: Envelope, *, announce: bool = False) -> Projection:
 
 
 def _insert(curs: Cursor[DictRow], envelope: Envelope, contract: ItemReceived) -> None:
+    details = contract.details or {}
     curs.execute(
         "INSERT INTO reporting.items (item_id, version, source, title, external_ref,"
-        " complexity, issued_by, details, group_key, status, registered_at, updated_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " complexity, issued_by, details, group_key, status, registered_at, updated_at,"
+        " campaign_id, severity)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
         " ON CONFLICT (item_id) DO NOTHING",
         (
             envelope.item_id,
@@ -106,6 +118,9 @@ def _insert(curs: Cursor[DictRow], envelope: Envelope, contract: ItemReceived) -
             STATUS_AFTER["ItemReceived"],
             envelope.occurred_at,
             envelope.occurred_at,
+            # a finding issued by a campaign: the ledger filters and counts by both
+            details.get("campaign_id"),
+            details.get("severity"),
         ),
     )
     text, keys = searchable(contract.title, contract.content)
@@ -148,6 +163,7 @@ COUNTERS: dict[type[Contract], str] = {
     ReminderIssued: "reminders",
     ProgressReported: "progress_reports",
     CoUnitOpinionSubmitted: "co_unit_opinions",
+    FeedbackReturned: "returns",  # for a finding: a rectification rejected
 }
 
 
@@ -194,7 +210,18 @@ def _(contract: Reassigned) -> dict[str, object]:
 
 @columns_after.register
 def _(contract: FeedbackSubmitted) -> dict[str, object]:
-    return {"answer": contract.content, "reply_class": contract.reply_class, "overdue": False}
+    return {
+        "answer": contract.content,
+        "reply_class": contract.reply_class,
+        "overdue": False,
+        # the last answer's timeliness: for a crossed-off problem, whether it was on time
+        "feedback_on_time": contract.on_time,
+    }
+
+
+@columns_after.register
+def _(contract: Rectified) -> dict[str, object]:
+    return {"rectified": True}
 
 
 @columns_after.register
@@ -275,3 +302,75 @@ def _(contract: PenaltyRecommended) -> dict[str, object]:
 @columns_after.register
 def _(contract: Overdue) -> dict[str, object]:
     return {"overdue": True, "was_overdue": True, "overdue_unit": contract.unit}
+
+
+# --- campaigns (督查活动), from intake's campaign streams ---
+
+
+def is_campaign_event(envelope: Envelope) -> bool:
+    return envelope.origin == "intake" and envelope.type in CAMPAIGN_TYPES
+
+
+CAMPAIGN_TYPES = frozenset(c.__name__ for c in CAMPAIGN_CONTRACTS)
+
+
+def campaign_row(envelope: Envelope, *, announce: bool = False) -> Projection:
+    """The campaign row's change; a unit appears in `units_issued` (and so sees the campaign)
+    only when a finding is issued to it."""
+    contract = envelope.contract()
+
+    def run(curs: Cursor[DictRow] | None) -> None:
+        assert curs is not None, "the campaign read model lives in PostgreSQL"
+        if isinstance(contract, CampaignPlanned):
+            curs.execute(
+                "INSERT INTO reporting.campaigns (campaign_id, version, kind, year, month, title,"
+                " upper_level, status, plan, planned_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, 'draft', %s, %s, %s)"
+                " ON CONFLICT (campaign_id) DO NOTHING",
+                (
+                    envelope.item_id,
+                    envelope.stream_version,
+                    contract.kind,
+                    contract.year,
+                    contract.month,
+                    contract.title,
+                    contract.upper_level,
+                    Jsonb(contract.plan.model_dump(mode="json")),
+                    envelope.occurred_at,
+                    envelope.occurred_at,
+                ),
+            )
+        else:
+            sets, values = _campaign_change(contract)
+            curs.execute(
+                "UPDATE reporting.campaigns SET version = %s, updated_at = %s"
+                + "".join(f", {s}" for s in sets)
+                + " WHERE campaign_id = %s",
+                (envelope.stream_version, envelope.occurred_at, *values, envelope.item_id),
+            )
+        if announce:
+            curs.execute("SELECT pg_notify(%s, %s)", (CHANNEL, str(envelope.item_id)))
+
+    return run
+
+
+def _campaign_change(contract: Contract) -> tuple[list[str], list[object]]:
+    if isinstance(contract, CampaignPlanChanged):
+        return ["title = %s", "plan = %s"], [
+            contract.title,
+            Jsonb(contract.plan.model_dump(mode="json")),
+        ]
+    if isinstance(contract, CampaignStarted):
+        return ["status = 'underway'"], []
+    if isinstance(contract, CampaignClosed):
+        return ["status = 'closed'"], []
+    if isinstance(contract, VisitRecorded):
+        return ["visits = visits + 1"], []
+    if isinstance(contract, FindingRecorded):
+        return ["findings = findings + 1"], []
+    if isinstance(contract, FindingIssued):
+        return [
+            "issued = issued + 1",
+            "units_issued = array(SELECT DISTINCT u FROM unnest(units_issued || %s::text[]) u)",
+        ], [[contract.unit]]
+    return [], []

@@ -20,7 +20,15 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from services.kernel.dates import BUSINESS_TZ
-from services.kernel.vocabulary import AWAITING_ANSWER, FINAL_STATUSES, STATUS_LABELS
+from services.kernel.vocabulary import (
+    AWAITING_ANSWER,
+    CAMPAIGN_KIND_LABELS,
+    CAMPAIGN_STATUS_LABELS,
+    FINAL_STATUSES,
+    RECTIFIABLE_SOURCES,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+)
 from services.reporting import schema, search
 from services.reporting.projections import CHANNEL
 
@@ -36,8 +44,18 @@ COLUMNS = (
     " answer, reported_to, reply_class, satisfaction, reopened, progress_reports,"
     " co_unit_opinions, co_unit_due_date, return_by, indicator_figures, was_overdue,"
     " overdue_unit, dispatch_due_date, assigned_on, unsigned_reminded, extension_requested,"
-    " merged_into, escalated_to, notice_numbers"
+    " merged_into, escalated_to, notice_numbers, campaign_id, severity, returns,"
+    " feedback_on_time, rectified"
 )
+CAMPAIGN_COLUMNS = (
+    "campaign_id, version, kind, year, month, title, upper_level, status, plan, visits,"
+    " findings, issued, planned_at, updated_at"
+)
+# a problem's rectification, as the ledger counts it: crossed off, and whether the
+# rectification report the office accepted came by its deadline
+RECTIFIED_ON_TIME = "rectified AND feedback_on_time IS TRUE"
+RECTIFIED_LATE = "rectified AND feedback_on_time IS NOT TRUE"
+OPEN = "status NOT IN ('closed', 'cancelled', 'merged')"
 
 
 def item_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +111,34 @@ def item_json(row: dict[str, Any]) -> dict[str, Any]:
         "extension_requested": _iso(row["extension_requested"]),
         "merged_into": str(row["merged_into"]) if row["merged_into"] else None,
         "escalated_to": row["escalated_to"],
+        "campaign_id": str(row["campaign_id"]) if row["campaign_id"] else None,
+        "severity": row["severity"],
+        "severity_label": SEVERITY_LABELS.get(row["severity"] or ""),
+        "returns": row["returns"],
+        "rectified": row["rectified"],
+        "rectified_on_time": row["rectified"] and row["feedback_on_time"] is True,
+        "previous_item": row["details"].get("previous_item"),
+    }
+
+
+def campaign_json(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(row["campaign_id"]),
+        "version": row["version"],
+        "kind": row["kind"],
+        "kind_label": CAMPAIGN_KIND_LABELS[row["kind"]],
+        "year": row["year"],
+        "month": row["month"],
+        "title": row["title"],
+        "upper_level": row["upper_level"],
+        "status": row["status"],
+        "status_label": CAMPAIGN_STATUS_LABELS[row["status"]],
+        "plan": row["plan"],
+        "visits": row["visits"],
+        "findings": row["findings"],
+        "issued": row["issued"],
+        "planned_at": row["planned_at"].isoformat(),
+        "updated_at": row["updated_at"].isoformat(),
     }
 
 
@@ -490,3 +536,153 @@ class ReadModel:
             for r in rows
             if r["kind"] in committees
         ]
+
+    # --- inspections: campaigns, the ledger (台账), the responsibility list ---
+
+    def campaigns(
+        self, year: int | None, kind: str | None, seen_by: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The campaigns, newest plan first; with `seen_by` (a handler's unit), only those that
+        issued a finding to that unit."""
+        where, params = ["true"], []
+        if year is not None:
+            where.append("year = %s")
+            params.append(year)
+        if kind:
+            where.append("kind = %s")
+            params.append(kind)
+        if seen_by is not None:
+            where.append("units_issued @> ARRAY[%s]::text[]")
+            params.append(seen_by)
+        with self._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {CAMPAIGN_COLUMNS} FROM reporting.campaigns WHERE {' AND '.join(where)}"
+                " ORDER BY year DESC, month NULLS LAST, planned_at DESC, campaign_id",
+                params,
+            ).fetchall()
+        return [campaign_json(r) for r in rows]
+
+    def campaign(self, campaign_id: UUID, seen_by: str | None = None) -> dict[str, Any] | None:
+        where = " AND units_issued @> ARRAY[%s]::text[]" if seen_by is not None else ""
+        params = (campaign_id, seen_by) if seen_by is not None else (campaign_id,)
+        with self._connection() as conn:
+            row = conn.execute(
+                f"SELECT {CAMPAIGN_COLUMNS} FROM reporting.campaigns WHERE campaign_id = %s{where}",
+                params,
+            ).fetchone()
+        return campaign_json(row) if row else None
+
+    def wait_for_campaign(self, campaign_id: UUID, version: int) -> dict[str, Any] | None:
+        """The campaign's row once it shows at least `version` (read your writes)."""
+        deadline = time.monotonic() + self._wait_seconds
+        with self._changes.watch(campaign_id) as changed:
+            while True:
+                row = self.campaign(campaign_id)
+                if row is not None and row["version"] >= version:
+                    return row
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return row
+                changed.wait(min(remaining, self._changes.poll_seconds()))
+                changed.clear()
+
+    def ledger(
+        self,
+        *,
+        campaign: UUID | None,
+        unit: str | None,
+        source: str | None,
+        severity: str | None,
+        status: str | None,
+        overdue: bool | None,
+        registered_from: date | None,
+        registered_to: date | None,
+        problems: bool,
+        limit: int,
+        offset: int,
+        seen_by: str | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """台账: every item, open and closed (cancelled and merged ones too, by status), with
+        the filters; `problems`: only problems (findings, upper-level findings)."""
+        where, params = _ledger_where(
+            campaign, unit, source, severity, status, overdue, registered_from, registered_to
+        )
+        if problems:
+            where.append("source = ANY(%s)")
+            params.append(list(RECTIFIABLE_SOURCES))
+        if seen_by is not None:
+            where.append("units_involved @> ARRAY[%s]::text[]")
+            params.append(seen_by)
+        clause = " AND ".join(where)
+        with self._connection() as conn:
+            total = conn.execute(
+                f"SELECT count(*) AS n FROM reporting.items WHERE {clause}", params
+            ).fetchone()["n"]
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM reporting.items WHERE {clause}"
+                " ORDER BY registered_at DESC, item_id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            ).fetchall()
+        return total, [item_json(r) for r in rows]
+
+    def campaign_figures(self, campaign_id: UUID, seen_by: str | None = None) -> dict[str, int]:
+        """Per campaign: problems found (issued to a unit), rectified on time and late,
+        rejected at least once, open, overdue now."""
+        where, params = _seen_by(seen_by)
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS found,"
+                f" count(*) FILTER (WHERE {RECTIFIED_ON_TIME}) AS rectified_on_time,"
+                f" count(*) FILTER (WHERE {RECTIFIED_LATE}) AS rectified_late,"
+                " count(*) FILTER (WHERE returns > 0) AS rejected,"
+                f" count(*) FILTER (WHERE {OPEN}) AS open,"
+                f" count(*) FILTER (WHERE overdue AND {OPEN}) AS overdue"
+                f" FROM reporting.items WHERE campaign_id = %s{where}",
+                (campaign_id, *params),
+            ).fetchone()
+        return dict(row)
+
+    def responsibility_list(self, unit: str) -> list[dict[str, Any]]:
+        """问题责任清单: every open problem the unit leads, soonest deadline first."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {COLUMNS} FROM reporting.items WHERE lead_unit = %s"
+                f" AND source = ANY(%s) AND {OPEN}"
+                " ORDER BY due_date NULLS LAST, registered_at, item_id",
+                (unit, list(RECTIFIABLE_SOURCES)),
+            ).fetchall()
+        return [item_json(r) for r in rows]
+
+
+def _ledger_where(
+    campaign: UUID | None,
+    unit: str | None,
+    source: str | None,
+    severity: str | None,
+    status: str | None,
+    overdue: bool | None,
+    registered_from: date | None,
+    registered_to: date | None,
+) -> tuple[list[str], list[Any]]:
+    where: list[str] = ["true"]
+    params: list[Any] = []
+    for column, value in (
+        ("campaign_id", campaign),
+        ("source", source),
+        ("severity", severity),
+        ("status", status),
+        ("overdue", overdue),
+    ):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    if unit:
+        where.append("(lead_unit = %s OR co_units @> ARRAY[%s]::text[])")
+        params += [unit, unit]
+    if registered_from is not None:
+        where.append("registered_at >= %s")
+        params.append(_day_start(registered_from))
+    if registered_to is not None:
+        where.append("registered_at < %s")
+        params.append(_day_start(registered_to + timedelta(days=1)))
+    return where, params

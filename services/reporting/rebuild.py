@@ -1,4 +1,5 @@
-"""Rebuild the item read model from the item events, and it comes out the same.
+"""Rebuild the item read model (the ledger) from the item events, and the campaigns from
+intake's campaign events, and they come out the same.
 
     python -m services.reporting.rebuild
 
@@ -15,7 +16,7 @@ import psycopg
 
 from services.kernel.config import DatabaseAddress, Settings
 from services.kernel.eventlog import follow
-from services.reporting.projections import CHANNEL, item_row
+from services.reporting.projections import CHANNEL, campaign_row, is_campaign_event, item_row
 
 BATCH = 1000
 
@@ -23,46 +24,53 @@ BATCH = 1000
 def rebuild(settings: Settings) -> int:
     """Returns how many events were replayed into the read model."""
     replayed = 0
-    with follow(settings.database_url, "assignment") as log:
+    with (
+        follow(settings.database_url, "assignment") as items_log,
+        follow(settings.database_url, "intake") as intake_log,
+    ):
         conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
         with (
             psycopg.connect(conninfo) as conn,
             conn.transaction(),
             conn.cursor() as curs,
         ):
-            curs.execute("LOCK TABLE reporting.items IN EXCLUSIVE MODE")
+            curs.execute("LOCK TABLE reporting.items, reporting.campaigns IN EXCLUSIVE MODE")
             curs.execute("DELETE FROM reporting.items")
             curs.execute("DELETE FROM reporting.evidence")
             curs.execute("DELETE FROM reporting.item_search")
+            curs.execute("DELETE FROM reporting.campaigns")
             # the processed marks go in by COPY, a batch at a time, instead of a statement each
             curs.execute(
                 "CREATE TEMPORARY TABLE rebuilt"
                 " (LIKE reporting.processed_messages INCLUDING DEFAULTS) ON COMMIT DROP"
             )
-            start = 1
-            while True:
-                envelopes, last = log.read(start, BATCH)
-                if last < start:
-                    break
-                processed = []
-                with conn.pipeline():  # statements go out without waiting for each answer
-                    for envelope in envelopes:
-                        item_row(envelope)(curs)
-                        processed.append(
-                            (
-                                "assignment",
-                                envelope.item_id,
-                                envelope.stream_version,
-                                envelope.event_id,
+            for log, row in ((items_log, item_row), (intake_log, campaign_row)):
+                start = 1
+                while True:
+                    envelopes, last = log.read(start, BATCH)
+                    if last < start:
+                        break
+                    processed = []
+                    with conn.pipeline():  # statements go out without waiting for each answer
+                        for envelope in envelopes:
+                            if log is intake_log and not is_campaign_event(envelope):
+                                continue  # a submission: reporting hears of it from assignment
+                            row(envelope)(curs)
+                            processed.append(
+                                (
+                                    log.origin,
+                                    envelope.item_id,
+                                    envelope.stream_version,
+                                    envelope.event_id,
+                                )
                             )
-                        )
-                with curs.copy(
-                    "COPY rebuilt (origin, stream_id, stream_version, event_id) FROM STDIN"
-                ) as copy:
-                    for mark in processed:
-                        copy.write_row(mark)
-                replayed += len(processed)
-                start = last + 1
+                    with curs.copy(
+                        "COPY rebuilt (origin, stream_id, stream_version, event_id) FROM STDIN"
+                    ) as copy:
+                        for mark in processed:
+                            copy.write_row(mark)
+                    replayed += len(processed)
+                    start = last + 1
             curs.execute(
                 "INSERT INTO reporting.processed_messages"
                 " (origin, stream_id, stream_version, event_id)"

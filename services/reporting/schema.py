@@ -184,6 +184,54 @@ def _work_lists(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
+def _inspections(conn: psycopg.Connection, settings: Settings) -> None:
+    """The ledger's filters and figures (a finding's campaign and severity, rejections, on-time
+    rectification) and the campaigns a unit may see once a finding is issued to it."""
+    conn.execute(
+        "ALTER TABLE reporting.items"
+        " ADD COLUMN campaign_id uuid,"
+        " ADD COLUMN severity text,"
+        " ADD COLUMN returns integer NOT NULL DEFAULT 0,"
+        " ADD COLUMN feedback_on_time boolean,"
+        " ADD COLUMN rectified boolean NOT NULL DEFAULT false"
+    )
+    conn.execute(
+        "UPDATE reporting.items SET campaign_id = (details->>'campaign_id')::uuid,"
+        " severity = details->>'severity' WHERE details ? 'campaign_id'"
+    )
+    conn.execute("CREATE INDEX items_campaign ON reporting.items (campaign_id)")
+    conn.execute(
+        """
+        CREATE TABLE reporting.campaigns (
+            campaign_id uuid PRIMARY KEY,
+            version bigint NOT NULL,
+            kind text NOT NULL,
+            year integer NOT NULL,
+            month integer,
+            title text NOT NULL,
+            upper_level text,
+            status text NOT NULL,
+            plan jsonb NOT NULL,
+            visits integer NOT NULL DEFAULT 0,
+            findings integer NOT NULL DEFAULT 0,
+            issued integer NOT NULL DEFAULT 0,
+            units_issued text[] NOT NULL DEFAULT '{}',
+            planned_at timestamptz NOT NULL,
+            updated_at timestamptz NOT NULL
+        )
+        """
+    )
+    conn.execute("CREATE INDEX campaigns_year ON reporting.campaigns (year)")
+    conn.execute(
+        "CREATE INDEX campaigns_units_issued ON reporting.campaigns USING gin (units_issued)"
+    )
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON reporting.campaigns TO {}").format(
+            app_role(settings)
+        )
+    )
+
+
 def _copy(conn: psycopg.Connection, texts: list[tuple[Any, ...]]) -> None:
     with (
         conn.cursor() as cursor,
@@ -198,4 +246,5 @@ MIGRATIONS = [
     Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
     Migration("reporting", 3, "what the office works from", _rules_of_the_first_year),
     Migration("reporting", 4, "search by text, notice number and reference", _work_lists),
+    Migration("reporting", 5, "the inspection ledger and campaigns", _inspections),
 ]

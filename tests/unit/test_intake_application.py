@@ -112,3 +112,30 @@ def test_an_imported_list_names_each_row_s_item_in_order_new_or_not(app):
     result = app.register_batch([row("1"), row("2"), row("3")], OFFICE)
     assert result["existing"] == first["created"]
     assert result["items"] == [result["created"][0], first["created"][0], result["created"][1]]
+
+
+def test_an_imported_lists_events_leave_intake_under_their_contract(app):
+    """An import's ItemReceived stored evidence None, which the contract refuses: the outbox
+    relay stopped at it and no later item or campaign left intake."""
+    from services.kernel.contracts import envelope_from_state
+    from services.kernel.store import event_type, transcoder
+
+    row = {"source": "special", "title": "t", "content": "c", "external_ref": "S-1"}
+    assert len(app.register_batch([row], OFFICE)["created"]) == 1
+    (n,) = app.recorder.select_notifications(1, 10)
+    state = transcoder().decode(n.state)
+    envelope = envelope_from_state(
+        "intake", n.id, n.originator_id, 1, event_type(n.topic), state, 0
+    )
+    assert envelope is not None and envelope.data["evidence"] == []
+
+
+def test_an_item_received_stored_without_files_still_leaves_intake():
+    """Events stored before the import fix (and any Submission made without files) hold
+    evidence None: they are published with no files instead of stopping the relay."""
+    from services.kernel.contracts import ItemReceived
+
+    received = ItemReceived.model_validate(
+        {"source": "netizen", "title": "t", "content": "c", "evidence": None}
+    )
+    assert received.evidence == []

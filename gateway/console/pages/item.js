@@ -13,13 +13,14 @@ const EVENTS = {
   ExtensionRequested: "延期申请", ExtensionGranted: "同意延期", ExtensionDenied: "不同意延期",
   ReturnedByUnit: "单位退回", Commended: "表扬", SatisfactionRecorded: "回访满意度", Reopened: "重新办理",
   ItemCancelled: "撤销", ItemMerged: "合并", ClockOpened: "开始计时", ClockStopped: "停止计时",
-  IndicatorReported: "指标月度数据", NoticeNumberIssued: "督办通知编号", Rectified: "整改完成",
+  IndicatorReported: "指标月度数据", NoticeNumberIssued: "督办通知编号", Rectified: "整改销号",
   Reported: "报送", ReportedBack: "回复上级", ActionSkipped: "跳过提醒",
 };
 // what of an event's data a person reads in the timeline
 const SHOWN = { content: "内容", reason: "理由", comment: "意见", reasons: "理由", due_date: "办理时限",
   proposed_due_date: "申请延至", lead_unit: "牵头单位", co_units: "配合单位", verdict: "满意度", penalty: "问责", leader: "县领导",
-  unit: "单位", period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型" };
+  unit: "单位", period: "期间", month: "月份", value: "数值", decision: "决定", basis: "依据", kind: "类型",
+  verification: "核查方式" };
 const FINAL = ["closed", "cancelled", "merged"];
 
 export async function render(main, { id }, session) {
@@ -45,6 +46,14 @@ export async function render(main, { id }, session) {
       item.external_ref ? fact("外部编号", item.external_ref) : null,
       item.issued_by ? fact("批示领导", item.issued_by) : null,
       received.details?.place ? fact("地点", received.details.place) : null,
+      item.campaign_id ? fact("督查", h("a", { href: `#/campaigns/${item.campaign_id}` },
+        received.details?.campaign_title || "查看督查")) : null,
+      item.severity ? fact("严重程度", item.severity_label || item.severity) : null,
+      received.details?.task ? fact("督办任务", received.details.task) : null,
+      received.details?.measures ? fact("整改措施", received.details.measures) : null,
+      received.details?.responsible_person ? fact("责任人", received.details.responsible_person) : null,
+      item.previous_item ? fact("再次发现", h("a", { href: `#/items/${item.previous_item}` }, "原销号问题")) : null,
+      item.rectified ? fact("销号", item.rectified_on_time ? "按期整改销号" : "逾期整改销号") : null,
       fact("登记时间", writtenTime(item.registered_at)),
       item.extension_requested ? fact("延期申请", `申请延至${written(item.extension_requested)}，待审批`) : null,
       item.escalated_to ? fact("已提请", item.escalated_to) : null),
@@ -82,6 +91,7 @@ function describe(key, value, words, unitName) {
   if (key === "co_units") return value.map(unitName).join("、");
   if (key === "verdict") return words.verdicts[value] || value;
   if (key === "penalty") return words.penalties[value] || value;
+  if (key === "verification") return words.verifications?.[value] || value;
   if (key === "decision") return { accept: "通过", return: "退回", grant: "同意", deny: "不同意" }[value] || value;
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
@@ -109,7 +119,7 @@ function actions(item, session, words, units) {
     }
   }
   if (co && !FINAL.includes(s)) forms.push(answerForm(item, "opinions", "配合单位意见", words, false));
-  if (office && s === "feedback_submitted") forms.push(reviewForm(item));
+  if (office && s === "feedback_submitted") forms.push(reviewForm(item, words));
   if (office && item.extension_requested) {
     forms.push(simple(item, "延期审批", "extension-decision", [
       choice("decision", "决定", { grant: "同意延期", deny: "不同意" }),
@@ -183,10 +193,11 @@ function answerForm(item, action, title, words, withClass) {
   });
 }
 
-function reviewForm(item) {
+function reviewForm(item, words) {
   const files = filePicker("督查室现场照片等（可选）");
   return commandForm("审核", [
     choice("decision", "审核结果", { accept: "通过，办结", return: "退回重办" }),
+    field("核查方式", select("verification", words.verifications, undefined, { blank: "（可选）" })),
     text("comment", "意见", false), dateInput("due_date", "重办时限（退回时可指定）", false), files.element],
   "提交审核", "", async (form) => {
     const evidence = await files.upload();
