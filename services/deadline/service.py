@@ -80,6 +80,11 @@ class DeadlineService:
         )
 
     @rpc
+    def working_days(self, year: int) -> list[str]:
+        """The working days of `year` (ISO dates), as the deadlines count them."""
+        return [d.isoformat() for d in self.runtime.app.working_days(year)]
+
+    @rpc
     def time_limits(self) -> dict[str, Any]:
         return self.runtime.app.policy_view()
 

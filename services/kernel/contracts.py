@@ -248,6 +248,16 @@ class ItemMerged(Contract):
     reason: str
 
 
+class ScoresPublished(Contract):
+    """A quarter's evaluation published (or a corrected version after an appeal): frozen from
+    then on; `digest` fingerprints the result, which stays in scoring's store."""
+
+    quarter: str
+    version: int
+    digest: str
+    published_on: date
+
+
 CONTRACTS: dict[str, type[Contract]] = {
     c.__name__: c
     for c in (
@@ -280,6 +290,7 @@ CONTRACTS: dict[str, type[Contract]] = {
         DispatchDeadlineSet,
         ItemCancelled,
         ItemMerged,
+        ScoresPublished,
     )
 }
 

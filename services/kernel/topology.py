@@ -18,6 +18,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "assignment": ("intake.ItemReceived", "deadline.#"),
     "deadline": ("assignment.#",),
     "reporting": ("assignment.#",),
+    "scoring": ("assignment.#",),
 }
 
 

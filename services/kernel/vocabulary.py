@@ -103,6 +103,9 @@ REPLY_CLASS_LABELS: dict[str, str] = {
 # What the office decides on an answer (审核) and on a request for more time (延期审批).
 ReviewOutcome = Literal["accept", "return"]
 REVIEW_OUTCOME_LABELS: dict[str, str] = {"accept": "审核通过并办结", "return": "退回重办"}
+# What the office decides on a unit's appeal (申诉) against a deduction in its quarter's score.
+AppealOutcome = Literal["upheld", "overturned"]
+APPEAL_OUTCOME_LABELS: dict[str, str] = {"upheld": "维持扣分", "overturned": "撤销扣分"}
 ExtensionOutcome = Literal["grant", "deny"]
 EXTENSION_OUTCOME_LABELS: dict[str, str] = {"grant": "同意延期", "deny": "不同意延期"}
 

@@ -164,6 +164,7 @@ FACT_FIELDS: dict[str, tuple[str, ...]] = {
     "SatisfactionRecorded": ("verdict",),
     "Commended": ("unit",),
     "CoUnitOpinionSubmitted": ("unit",),
+    "Reopened": ("due_date",),
     "ItemCancelled": (),
     "ItemMerged": (),
 }
@@ -407,6 +408,9 @@ class _ItemWalk:
     def _Commended(self, f: Fact, d: dict[str, Any]) -> None:
         self.point(d["unit"], "commendation", 1, f, "县领导或督查室肯定本单位的办理工作")
         self.count("commendation", d["unit"], f.on)
+
+    def _Reopened(self, f: Fact, d: dict[str, Any]) -> None:
+        """Back to work; its new due date comes as a DeadlineSet."""
 
     def _CoUnitOpinionSubmitted(self, f: Fact, d: dict[str, Any]) -> None:
         self.opinions.setdefault(d["unit"], f)

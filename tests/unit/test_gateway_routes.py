@@ -32,6 +32,9 @@ SAMPLES = {
     "sha": "ab" * 32,
     "code": "water",
     "username": "handler-water",
+    "unit": "water",
+    "quarter": "2026Q4",
+    "number": "1",
 }
 KEY = {"X-API-Key": "hotline"}  # a machine client of the 12345 hotline (EverySession)
 
