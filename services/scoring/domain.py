@@ -627,7 +627,8 @@ def ranked(
             from_bottom = 1 + sum(s < mine for s in scores)
             card["proposals"] = {
                 "commend": card["rank"] <= r["commend_top"],
-                "bottom": from_bottom <= r["bottom"],
+                # only below someone: a group all tied has no bottom
+                "bottom": from_bottom <= r["bottom"] and mine < scores[0],
                 "refer": mine < r["referral_below"]
                 or card["facts"]["open_overdue"] + card["facts"]["open_unrectified"]
                 >= r["referral_overdue_items"],
@@ -714,7 +715,7 @@ def annual(
             m["rank"] = 1 + sum(s > mine for s in scores)
             m["proposals"] = {
                 "commend": m["rank"] <= r["commend_top"],
-                "disqualify": 1 + sum(s < mine for s in scores) <= r["bottom"],
+                "disqualify": 1 + sum(s < mine for s in scores) <= r["bottom"] and mine < scores[0],
                 "refer": mine < r["referral_below"],
             }
         groups[group] = {"label": GROUP_LABELS[group], "ranking": members}

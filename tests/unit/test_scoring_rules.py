@@ -361,3 +361,11 @@ def test_an_item_outcome_stops_at_the_day_asked():
         ("co_unit_late", "-0.5"),
     ]
     assert ("open_overdue", "water", d("10-26"), 1) in early.counts
+
+
+def test_a_group_all_tied_has_no_bottom():
+    empty = score_quarter(Q4, [], UNITS, BOOK, CAL, date(2027, 1, 5))
+    rows = empty["groups"]["towns"]["ranking"]
+    assert {(r["rank"], r["proposals"]["commend"], r["proposals"]["bottom"]) for r in rows} == {
+        (1, True, False)
+    }
