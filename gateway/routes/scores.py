@@ -41,8 +41,8 @@ def _own_unit(ctx: Context) -> str | None:
 
 
 def _ranking(result: dict[str, Any], office: bool) -> dict[str, Any]:
-    """The ranking without the units' explanations; late changes for the office only."""
-    shown = {k: v for k, v in result.items() if k != "units"}
+    """The ranking; late changes for the office only."""
+    shown = dict(result)
     if not office:
         shown.pop("late_changes", None)
     return shown
@@ -85,8 +85,8 @@ def unit_score(ctx: Context, unit: str, quarter: str) -> ResponseReturnValue:
     own = _own_unit(ctx)
     if own is not None and own != unit:
         raise NotFound("该单位的得分", "unit score")
-    result = ctx.services.call("scoring", "quarter", quarter)
-    card = result["units"].get(unit)
+    result = ctx.services.call("scoring", "quarter", quarter, unit)
+    card = result["card"]
     if card is None:
         raise NotFound("该单位的得分", "unit score")
     return {"quarter": result["quarter"], "published": result["published"], **card}

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from services.kernel.errors import Refused
@@ -207,7 +208,7 @@ class RuleBook:
         return current
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     """A deduction (negative) or a bonus, and where it comes from."""
 
@@ -231,7 +232,7 @@ class Point:
             "unit": self.unit,
             "rule": self.rule,
             "label": RULE_LABELS[self.rule],
-            "points": str(canonical(self.points)),
+            "points": _written(self.points),
             "on": self.on.isoformat(),
             "item_id": self.item_id,
             "event": self.event,
@@ -240,7 +241,13 @@ class Point:
         }
 
 
-@dataclass
+@lru_cache(maxsize=1024)
+def _written(points: Decimal) -> str:
+    """A figure as results spell it (the same few values again and again)."""
+    return str(canonical(points))
+
+
+@dataclass(slots=True)
 class Outcome:
     """What one item contributes: its points, and its counted facts (kind, unit, day, how
     many)."""
@@ -306,12 +313,14 @@ class _ItemWalk:
                 late.open_since = None
 
     def walk(self, facts: Sequence[Fact]) -> Outcome:
-        if any(f.type in ("ItemCancelled", "ItemMerged") for f in facts):
-            return self.out  # cancelled and merged items count nothing
+        for f in facts:
+            if f.type in UNCOUNTED:
+                return self.out  # cancelled and merged items count nothing
+        handlers = _HANDLERS
         for f in facts:
             if f.on > self.as_of:
                 break
-            getattr(self, f"_{f.type}")(f, f.data)
+            handlers[f.type](self, f, f.data)
         for unit, late in self.late.items():
             if late.open_since is not None:  # still late when the period ends
                 self.count(
@@ -483,6 +492,13 @@ class _ItemWalk:
                 f"配合意见期限{co_due.isoformat()}，{when}",
                 f":{unit}",
             )
+
+
+UNCOUNTED = frozenset({"ItemCancelled", "ItemMerged"})
+# Fact type -> its handler, looked up once (a quarter walks hundreds of thousands of facts).
+_HANDLERS: dict[str, Callable[[_ItemWalk, Fact, dict[str, Any]], None]] = {
+    name: getattr(_ItemWalk, f"_{name}") for name in FACT_FIELDS if name not in UNCOUNTED
+}
 
 
 def _day(value: Any) -> date | None:

@@ -49,10 +49,16 @@ class ScoringService:
         )
 
     @rpc
-    def quarter(self, quarter: str) -> dict[str, Any]:
-        return self.runtime.app.quarter_view(
+    def quarter(self, quarter: str, unit: str | None = None) -> dict[str, Any]:
+        """The ranking (without the units' explanations), or with `unit` that unit's card:
+        a quarter's points run to tens of thousands, too many to send for one page."""
+        view = self.runtime.app.quarter_view(
             Quarter.parse(quarter), self._units(), self._calendar()
         )
+        cards = view.pop("units")
+        if unit is None:
+            return view
+        return {**view, "card": cards.get(unit)}
 
     @rpc
     def publication(self, quarter: str, version: int) -> dict[str, Any]:
@@ -60,9 +66,11 @@ class ScoringService:
 
     @rpc
     def publish(self, quarter: str, actor: dict[str, Any]) -> dict[str, Any]:
-        return self.runtime.app.publish(
+        view = self.runtime.app.publish(
             Quarter.parse(quarter), self._units(), self._calendar(), actor
         )
+        view.pop("units")
+        return view
 
     @rpc
     def appeals(self, quarter: str, unit: str | None) -> list[dict[str, Any]]:
