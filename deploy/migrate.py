@@ -14,6 +14,7 @@ from services.kernel import schema as kernel
 from services.kernel.config import Settings
 from services.kernel.migrations import migrate
 from services.reporting import schema as reporting
+from services.scoring import schema as scoring
 
 MIGRATIONS = [
     *kernel.MIGRATIONS,
@@ -21,6 +22,7 @@ MIGRATIONS = [
     *assignment.MIGRATIONS,
     *deadline.MIGRATIONS,
     *reporting.MIGRATIONS,
+    *scoring.MIGRATIONS,
     *gateway.MIGRATIONS,
 ]
 

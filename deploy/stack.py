@@ -33,9 +33,10 @@ SERVICES = {
     "assignment": "services.assignment.service:AssignmentService",
     "deadline": "services.deadline.service:DeadlineService",
     "reporting": "services.reporting.service:ReportingService",
+    "scoring": "services.scoring.service:ScoringService",
 }
-RPC_SERVICES = ("intake", "assignment", "deadline")
-INBOXES = ("assignment", "deadline", "reporting")
+RPC_SERVICES = ("intake", "assignment", "deadline", "scoring")
+INBOXES = ("assignment", "deadline", "reporting", "scoring")
 
 
 class Stack:

@@ -490,3 +490,95 @@ class Ledger(Answer):
 class ResponsibilityList(Answer):
     unit: str
     items: list[Item]
+
+
+# --- quarterly evaluation (季度考评): figures are exact decimals written as strings ---
+
+
+class ScorePoint(Answer):
+    id: str = Field(description="扣分或加分项的编号，申诉时引用")
+    unit: str
+    rule: str
+    label: str = Field(description="规则的中文名称")
+    points: str = Field(description="分值，负数为扣分，如 -0.5")
+    on: date = Field(description="事实发生的日期，决定计入哪个季度")
+    item_id: str
+    event: int = Field(description="事项记录中的事件序号")
+    rule_version: int
+    detail: str
+    overturned_by: str | None = Field(None, description="经申诉撤销时的申诉编号")
+
+
+class Proposals(Answer):
+    commend: bool = Field(description="提名表彰（本组前 3 名）")
+    bottom: bool = Field(description="本组后 2 名")
+    refer: bool = Field(description="建议移交监察部门问责（低于 60 分或季度末逾期 5 件以上）")
+
+
+class RankingRow(Answer):
+    unit: str
+    name: str
+    score: str
+    rank: int
+    proposals: Proposals
+    rates: dict[str, str | None]
+
+
+class RankingGroup(Answer):
+    label: str
+    ranking: list[RankingRow]
+
+
+class QuarterScores(Answer):
+    quarter: str
+    as_of: date
+    published: bool = Field(description="false：尚未发布的临时结果")
+    rules_version: int
+    groups: dict[str, RankingGroup] = Field(
+        description="towns 乡镇（含社管委、工业园区）；departments 县直部门"
+    )
+    version: int | None = None
+    versions: list[dict[str, Any]] | None = None
+    late_changes: list[dict[str, Any]] | None = Field(
+        None, description="发布后才到达的事实（只提示督查室，不改变已发布结果）"
+    )
+
+
+class UnitScore(Answer):
+    quarter: str
+    published: bool
+    unit: str
+    name: str
+    group: str
+    score: str
+    rank: int
+    proposals: Proposals
+    rates: dict[str, str | None]
+    facts: dict[str, int]
+    points: list[ScorePoint]
+
+
+class ScoreAppeal(Answer):
+    id: str
+    unit: str
+    point: str
+    reasons: str
+    status: Literal["pending", "upheld", "overturned"]
+    decision: dict[str, Any] | None
+
+
+class ScoreAppeals(Answer):
+    appeals: list[ScoreAppeal]
+
+
+class ScoringRules(Answer):
+    in_force: int = Field(description="今天适用的规则版本")
+    versions: list[dict[str, Any]]
+
+
+class AnnualScores(Answer):
+    year: int
+    rules_version: int
+    weights: list[str]
+    quarters: list[dict[str, Any]]
+    groups: dict[str, Any]
