@@ -96,6 +96,7 @@ def main() -> None:
         users = ", ".join(u for u, _, _ in OFFICE_USERS)
         print(
             f"\n政务督查督办平台 is running.\n"
+            f"  console:  {stack.gateway_url}/  (网页控制台: sign in with a login below)\n"
             f"  gateway:  {stack.gateway_url}  (API under /api/v1, e.g. GET /api/v1/units)\n"
             f"  logins:   {users}, handler-<unit code> (e.g. handler-water)\n"
             f"  password: {stack.settings.demo_password}  (DEMO_PASSWORD)\n"
