@@ -96,6 +96,21 @@ def db_snapshot(conninfo: str, item_id: str) -> dict:
     return {"events": counts, "read_model": row}
 
 
+def settled(stack: Stack, conninfo: str, item_id: str) -> dict:
+    """The item's stores once every service has handled what it was sent: the inboxes empty
+    and nothing changed for half a second (a relay may not have published the last event yet
+    when the inboxes are first seen empty)."""
+    last: list[dict] = [{}]
+
+    def still() -> bool:
+        now = db_snapshot(conninfo, item_id)
+        unchanged, last[0] = now == last[0], now
+        return unchanged and drained(stack.settings.amqp_uri)
+
+    eventually(still, timeout=30, interval=0.5)
+    return last[0]
+
+
 def test_redelivered_and_reordered_messages_change_nothing(
     stack: Stack, supervisor: Client, handler_factory, app_conninfo: str
 ):
@@ -103,8 +118,7 @@ def test_redelivered_and_reordered_messages_change_nothing(
     item = supervisor.register(title="重复与乱序")
     supervisor.assign(item["id"], "commerce")
     handler_factory("commerce").post(f"/api/v1/items/{item['id']}/acknowledge")
-    eventually(lambda: drained(stack.settings.amqp_uri))
-    before = db_snapshot(app_conninfo, item["id"])
+    before = settled(stack, app_conninfo, item["id"])
     history_before = supervisor.history(item["id"])
 
     envelopes = item_envelopes(stack.settings, item["id"])
@@ -232,14 +246,16 @@ def test_poison_is_dead_lettered_after_bounded_tries_and_can_be_replayed(stack: 
         now = dead_letter_counts(amqp)
         return now["deadline"] == before["deadline"] + 2
 
-    # reporting ignores an unknown item's Acknowledged (it only updates rows), so only the
-    # malformed message is parked there; the deadline service cannot apply it and parks it
-    # after its delivery limit (BUS_DELIVERY_LIMIT=4 here): the first try and 4 more.
+    # reporting and scoring ignore an unknown item's Acknowledged (they only count or update
+    # what they know), so only the malformed message is parked there; the deadline service
+    # cannot apply it and parks it after its delivery limit (BUS_DELIVERY_LIMIT=4 here): the
+    # first try and 4 more.
     eventually(parked, timeout=30)
     assert dead_letter_counts(amqp) == {
         "assignment": before["assignment"],
         "deadline": before["deadline"] + 2,
         "reporting": before["reporting"] + 1,
+        "scoring": before["scoring"] + 1,
     }
     eventually(lambda: deadline_tries(stack, "Acknowledged") - tries_before == 5, timeout=30)
     moved = replay(amqp, "deadline")
