@@ -14,7 +14,6 @@ from services.kernel import schema as kernel
 from services.kernel.config import Settings
 from services.kernel.migrations import migrate
 from services.reporting import schema as reporting
-from services.scoring import schema as scoring
 
 MIGRATIONS = [
     *kernel.MIGRATIONS,
@@ -22,7 +21,6 @@ MIGRATIONS = [
     *assignment.MIGRATIONS,
     *deadline.MIGRATIONS,
     *reporting.MIGRATIONS,
-    *scoring.MIGRATIONS,
     *gateway.MIGRATIONS,
 ]
 

@@ -86,10 +86,7 @@ def main() -> None:
     stack.prepare()
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        print(
-            "starting intake, assignment, deadline, reporting, scoring and the gateway ...",
-            flush=True,
-        )
+        print("starting intake, assignment, deadline, reporting and the gateway ...", flush=True)
         stack.start()
         seed_demo_leaders(stack.gateway_url, stack.settings.demo_password)
         seed_demo_items(stack.gateway_url, stack.settings.demo_password)

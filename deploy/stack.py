@@ -33,10 +33,9 @@ SERVICES = {
     "assignment": "services.assignment.service:AssignmentService",
     "deadline": "services.deadline.service:DeadlineService",
     "reporting": "services.reporting.service:ReportingService",
-    "scoring": "services.scoring.service:ScoringService",
 }
-RPC_SERVICES = ("intake", "assignment", "deadline", "scoring")
-INBOXES = ("assignment", "deadline", "reporting", "scoring")
+RPC_SERVICES = ("intake", "assignment", "deadline")
+INBOXES = ("assignment", "deadline", "reporting")
 
 
 class Stack:

@@ -25,7 +25,6 @@ from pydantic import (
 from gateway import limits
 from services.kernel.access import PLATFORM_LABELS, ROLE_LABELS, Platform, Role
 from services.kernel.vocabulary import (
-    APPEAL_OUTCOME_LABELS,
     CAMPAIGN_KIND_LABELS,
     CHECK_LABELS,
     COMPLEXITY_LABELS,
@@ -42,7 +41,6 @@ from services.kernel.vocabulary import (
     VERDICT_LABELS,
     VERIFICATION_LABELS,
     WORK_REPORT_KIND_LABELS,
-    AppealOutcome,
     CampaignKind,
     Check,
     Complexity,
@@ -68,8 +66,6 @@ UnitCode = Annotated[str, Field(min_length=1, max_length=40)]
 USERNAME = r"[a-z0-9][a-z0-9._-]{0,62}"
 SM3_HEX = r"^[0-9a-f]{64}$"
 QUARTER = r"^\d{4}-Q[1-4]$"
-# a quarter of the evaluation: 2026Q4, or 2026-Q4 as elsewhere
-SCORE_QUARTER = r"^\d{4}-?Q[1-4]$"
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 CODE = r"^[a-z][a-z0-9-]{0,39}$"
 # dates for countdowns: up to COUNTDOWN_DATES, comma-separated. So few that even the longest
@@ -234,15 +230,6 @@ FIELD_LABELS = {
     "NoticeIssue.due_date": "整改时限",
     "LedgerQuery.since": "登记起始日期",
     "LedgerQuery.until": "登记截止日期",
-    "quarter": "季度",
-    "point": "扣分项",
-    "outcome": "处理结果",
-    "rules": "考评规则",
-    "effective_from": "生效日期",
-    "Appeal.reasons": "申诉理由",
-    "AppealDecision.comment": "处理意见",
-    "AppealPath.number": "申诉序号",
-    "UnitScorePath.unit": "单位编码",
     "Commendation.reasons": "表扬理由",
     "EvidenceRef.name": "文件名",
     "NewApiKey.name": "密钥名称",
@@ -280,7 +267,6 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "severity": SEVERITY_LABELS,
     "verification": VERIFICATION_LABELS,
     "decision": {**REVIEW_OUTCOME_LABELS, **EXTENSION_OUTCOME_LABELS},
-    "outcome": APPEAL_OUTCOME_LABELS,
 }
 BOOLEAN_LABELS = {"true": "是", "false": "否"}
 
@@ -290,7 +276,6 @@ PATTERN_HINTS = {
     "至多 63 个字符，请修改",
     SM3_HEX: "须为上传文件后得到的文件编号（64 位十六进制的 SM3 摘要），请先上传文件",
     QUARTER: "须为“年份-Q季度”，请按 2026-Q1 的格式填写",
-    SCORE_QUARTER: "须为“年份Q季度”，请按 2026Q4（或 2026-Q4）的格式填写",
     MONTH: "须为“年份-月份”，请按 2026-01 的格式填写",
     CODE: "须为小写字母开头的编码，只含小写字母、数字或连字符，至多 40 个字符，请修改",
     DATES: f"须为以逗号分隔的日期，至多 {COUNTDOWN_DATES} 个，"
@@ -1013,46 +998,3 @@ class LedgerQuery(Strict):
 
 class ResponsibilityQuery(Strict):
     unit: UnitCode | None = None
-
-
-# --- quarterly evaluation (季度考评) ---
-
-ScoreQuarter = Annotated[str, Field(pattern=SCORE_QUARTER, description="如 2026Q4")]
-
-
-class ScoreQuery(Strict):
-    quarter: ScoreQuarter
-
-
-class QuarterPath(Strict):
-    quarter: ScoreQuarter
-
-
-class UnitScorePath(Strict):
-    unit: Annotated[str, Field(pattern=CODE)]
-    quarter: ScoreQuarter
-
-
-class AppealPath(Strict):
-    quarter: ScoreQuarter
-    number: Annotated[int, Field(ge=1, le=1_000_000)]
-
-
-class Appeal(Strict):
-    """申诉: one deduction of the published result, by its id in the explanation."""
-
-    point: Annotated[str, Field(min_length=1, max_length=200)]
-    reasons: Text
-
-
-class AppealDecision(Strict):
-    outcome: AppealOutcome
-    comment: Text
-
-
-class RulesChange(Strict):
-    """Only the rules that change, by name (GET /api/v1/scoring/rules lists them)."""
-
-    rules: Annotated[dict[str, Any], Field(min_length=1, max_length=40)]
-    effective_from: OfficeDate
-    reason: Reason

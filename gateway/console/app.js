@@ -15,7 +15,6 @@ import * as campaigns from "./pages/campaigns.js";
 import * as campaign from "./pages/campaign.js";
 import * as ledger from "./pages/ledger.js";
 import * as responsibility from "./pages/responsibility.js";
-import * as scores from "./pages/scores.js";
 import { flush } from "./outbox.js";
 
 const main = document.getElementById("main");
@@ -26,14 +25,14 @@ let session = null;
 // Which pages each role finds in its menu (the API decides what each may really do).
 const MENU = {
   supervisor: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "登记事项"], ["#/campaigns", "督查"],
-    ["#/ledger", "问题台账"], ["#/finding", "现场登记"], ["#/scores", "考评"], ["#/reports", "报表"],
-    ["#/audit", "台账校验"], ["#/settings", "设置"]],
+    ["#/ledger", "问题台账"], ["#/finding", "现场登记"], ["#/reports", "报表"], ["#/audit", "台账校验"],
+    ["#/settings", "设置"]],
   leader: [["#/", "工作台"], ["#/items", "事项"], ["#/register", "批示交办"], ["#/campaigns", "督查"],
-    ["#/ledger", "问题台账"], ["#/scores", "考评"], ["#/reports", "报表"]],
+    ["#/ledger", "问题台账"], ["#/reports", "报表"]],
   handler: [["#/", "待办"], ["#/items", "本单位事项"], ["#/responsibility", "问题责任清单"], ["#/campaigns", "督查"],
-    ["#/scores", "考评"], ["#/reports", "报表"]],
+    ["#/reports", "报表"]],
   auditor: [["#/", "工作台"], ["#/items", "事项"], ["#/campaigns", "督查"], ["#/ledger", "问题台账"],
-    ["#/scores", "考评"], ["#/audit", "台账校验"]],
+    ["#/audit", "台账校验"]],
   admin: [["#/", "用户与密钥"], ["#/settings", "单位与领导"]],
 };
 
@@ -51,9 +50,6 @@ const ROUTES = [
   [/^\/campaigns\/([0-9a-f-]{36})$/, campaign],
   [/^\/ledger$/, ledger],
   [/^\/responsibility$/, responsibility],
-  [/^\/scores$/, scores],
-  [/^\/scores\/([a-z][a-z0-9-]{0,39})\/(\d{4}-?Q[1-4])$/, { render: (view, { id, extra }, session) => scores.renderUnit(view, { id, quarter: extra }, session) }],
-  [/^\/appeals$/, { render: scores.renderAppeals }],
 ];
 
 function signedOut() {
@@ -119,7 +115,7 @@ async function route() {
       replace(main, view);
       main.focus();
       try {
-        await page.render(view, { id: match[1], extra: match[2], query: new URLSearchParams(search) }, session);
+        await page.render(view, { id: match[1], query: new URLSearchParams(search) }, session);
       } catch (error) {
         replace(view, h("div", { class: "notice error", role: "alert" },
           error.status === 404 ? "事项不存在，或您无权查看" : error.message || "页面加载失败"));

@@ -13,7 +13,6 @@ from gateway.routes import (
     ops,
     overview,
     reports,
-    scores,
     users,
 )
 
@@ -21,8 +20,7 @@ from gateway.routes import (
 def served(manual_clock: bool) -> list[Route]:
     """Every route the gateway serves; the test clock only where every clock is the manual one."""
     areas = [ops.routes, auth.routes, items.routes, files.routes, imports.routes]
-    areas += [reports.routes, overview.routes, admin.routes, users.routes]
-    areas += [campaigns.routes, scores.routes]
+    areas += [reports.routes, overview.routes, admin.routes, users.routes, campaigns.routes]
     if manual_clock:
         areas.append(ops.test_clock)
     return [route for area in areas for route in area]

@@ -126,14 +126,6 @@ class Deadline(LedgerApplication):
         schedules = self._schedules()
         return schedules.calendar() if schedules else WorkingCalendar()
 
-    def working_days(self, year: int) -> list[date]:
-        calendar, day, days = self.calendar(), date(year, 1, 1), []
-        while day.year == year:
-            if calendar.is_working_day(day):
-                days.append(day)
-            day = date.fromordinal(day.toordinal() + 1)
-        return days
-
     def calendar_view(self, year: int) -> dict[str, Any]:
         schedules = self._schedules()
         loaded = schedules.years.get(str(year)) if schedules else None

@@ -83,10 +83,6 @@ class DeadlineService:
     def due_window(self, working_days: int) -> list[str]:
         return [day.isoformat() for day in self.runtime.app.due_window(working_days)]
 
-    def working_days(self, year: int) -> list[str]:
-        """The working days of `year` (ISO dates), as the deadlines count them."""
-        return [d.isoformat() for d in self.runtime.app.working_days(year)]
-
     @rpc
     def time_limits(self) -> dict[str, Any]:
         return self.runtime.app.policy_view()

@@ -350,16 +350,6 @@ CAMPAIGN_CONTRACTS: tuple[type[Contract], ...] = (
 )
 
 
-class ScoresPublished(Contract):
-    """A quarter's evaluation published (or a corrected version after an appeal): frozen from
-    then on; `digest` fingerprints the result, which stays in scoring's store."""
-
-    quarter: str
-    version: int
-    digest: str
-    published_on: date
-
-
 CONTRACTS: dict[str, type[Contract]] = {
     c.__name__: c
     for c in (
@@ -393,7 +383,6 @@ CONTRACTS: dict[str, type[Contract]] = {
         ItemCancelled,
         ItemMerged,
         *CAMPAIGN_CONTRACTS,
-        ScoresPublished,
     )
 }
 

@@ -21,7 +21,6 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "deadline": ("assignment.#",),
     # the ledger follows the items, and the campaigns they came from
     "reporting": ("assignment.#", *(f"intake.{c.__name__}" for c in CAMPAIGN_CONTRACTS)),
-    "scoring": ("assignment.#",),
 }
 
 

@@ -108,10 +108,6 @@ REVIEW_OUTCOME_LABELS: dict[str, str] = {"accept": "审核通过并办结", "ret
 # How the office verified a rectification or an answer before deciding (核查方式).
 Verification = Literal["paper", "site"]
 VERIFICATION_LABELS: dict[str, str] = {"paper": "书面核查", "site": "现场核查"}
-
-# What the office decides on a unit's appeal (申诉) against a deduction in its quarter's score.
-AppealOutcome = Literal["upheld", "overturned"]
-APPEAL_OUTCOME_LABELS: dict[str, str] = {"upheld": "维持扣分", "overturned": "撤销扣分"}
 ExtensionOutcome = Literal["grant", "deny"]
 EXTENSION_OUTCOME_LABELS: dict[str, str] = {"grant": "同意延期", "deny": "不同意延期"}
 

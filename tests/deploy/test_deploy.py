@@ -17,7 +17,7 @@ import services.kernel.metrics  # noqa: F401 - registers every metric the files 
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 K8S_VERSION = "1.30.0"
-PROCESSES = ("intake", "assignment", "deadline", "reporting", "scoring", "gateway")
+PROCESSES = ("intake", "assignment", "deadline", "reporting", "gateway")
 
 
 def kustomize(path: str) -> list[dict]:

@@ -11,7 +11,6 @@ from services.intake.domain import submission_id
 from services.kernel.contracts import CONTRACTS
 from services.kernel.deadletters import count as dead_letter_counts
 from services.kernel.verify import verify_all
-from services.scoring.domain import FACT_FIELDS
 
 
 def _kind(topic: str) -> str:
@@ -25,7 +24,7 @@ class Audit:
     def __init__(self, conninfo: str, amqp_uri: str) -> None:
         self.conninfo = conninfo
         self.amqp_uri = amqp_uri
-        self.dead_letters_expected = {"assignment": 0, "deadline": 0, "reporting": 0, "scoring": 0}
+        self.dead_letters_expected = {"assignment": 0, "deadline": 0, "reporting": 0}
 
     def problems(
         self, refs: list[str], ids: list[str], due: date, overdue_marked: bool = False
@@ -79,7 +78,6 @@ class Audit:
                 for consumer, origin in (
                     ("deadline", "assignment"),
                     ("reporting", "assignment"),
-                    ("scoring", "assignment"),
                     ("assignment", "deadline"),
                 )
             }
@@ -107,18 +105,6 @@ class Audit:
             stale = [r for r in rows if r[1] != r[2]]
             if stale:
                 found.append(f"{len(stale)} read-model rows behind their item")
-            kept = conn.execute(
-                "SELECT jsonb_array_length(f.facts), (SELECT count(*)"
-                "  FROM assignment.assignment_events e WHERE e.originator_id = f.item_id"
-                "  AND substring(e.topic from '[^.]+$') = ANY(%s))"
-                " FROM scoring.item_facts f WHERE f.item_id = ANY(%s::uuid[])",
-                (list(FACT_FIELDS), ids),
-            ).fetchall()
-            if len(kept) != len(ids) or any(n != m for n, m in kept):
-                found.append(
-                    f"scoring keeps the facts of {len(kept)} of {len(ids)} items, "
-                    f"{sum(n != m for n, m in kept)} not as their log has them"
-                )
             broken = verify_all(conn)
             if any(broken.values()):
                 found.append(f"hash chains broken: {broken}")

@@ -35,8 +35,6 @@ from services.kernel.contracts import Envelope
 from services.kernel.ledger import verify_rows
 from services.kernel.store import store_env
 from services.kernel.topology import EVENTS, inbox_name
-from services.scoring.domain import Quarter
-from services.scoring.rebuild import rebuild
 from tests.client import Client, eventually
 from tests.faults.audit import Audit
 from tests.faults.conftest import LOAD_SCALE
@@ -47,7 +45,7 @@ pytestmark = pytest.mark.integration
 
 CLIENTS = 4
 ITEMS_PER_CLIENT = 6 * LOAD_SCALE
-INBOXES = [inbox_name(s) for s in ("assignment", "deadline", "reporting", "scoring")]
+INBOXES = [inbox_name(s) for s in ("assignment", "deadline", "reporting")]
 FIRST_MONDAY = date(2026, 11, 2)  # November and December 2026 have no holidays
 _week = iter(range(100))
 
@@ -171,13 +169,6 @@ def test_kill_9_each_service_mid_load_and_restart(
         time.sleep(0.5)
     fault_stack.wait_ready()
     settle_and_check(office, audit, load, week, say)
-    # scoring's results after its kill -9 are those of its facts replayed from the item log
-    quarter = Quarter.of(week.friday).label
-    scored = office.get("/api/v1/scores", quarter=quarter)
-    assert scored.status_code == 200, scored.text
-    replayed = rebuild(fault_stack.settings)
-    assert office.get("/api/v1/scores", quarter=quarter).content == scored.content
-    say(f"{quarter} scored the same before and after replaying {replayed} item events")
 
 
 def test_two_copies_of_each_service_with_one_of_each_stopped_midway(
@@ -360,11 +351,9 @@ def test_poison_messages_fill_a_consumer_mid_load(
             )
     # malformed bodies reach both assignment.# inboxes and are parked at once; the deadline
     # service cannot apply an event about an item it never opened a clock for and parks it
-    # after its delivery limit; reporting only updates rows and scoring only keeps facts, so
-    # they have nothing to refuse
+    # after its delivery limit; reporting only updates rows, so it has nothing to apply
     audit.dead_letters_expected["deadline"] += malformed + unknown
     audit.dead_letters_expected["reporting"] += malformed
-    audit.dead_letters_expected["scoring"] += malformed
     say(
         f"published {malformed} malformed messages and {unknown} events about unknown items "
         "into the deadline and reporting inboxes mid-load"

@@ -34,9 +34,6 @@ SAMPLES = {
     "username": "handler-water",
     "campaign_id": "5d2e8f14-6b3a-4c7e-9f01-2a3b4c5d6e7f",
     "finding_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
-    "unit": "water",
-    "quarter": "2026Q4",
-    "number": "1",
 }
 KEY = {"X-API-Key": "hotline"}  # a machine client of the 12345 hotline (EverySession)
 

@@ -129,7 +129,7 @@ def test_every_value_a_field_allows_has_a_chinese_label():
 
 def test_every_pattern_a_request_is_checked_against_is_described():
     patterns = {p for model in MODELS.values() for p in _patterns(model.__pydantic_core_schema__)}
-    assert len(patterns) == 7
+    assert len(patterns) == 6
     assert patterns <= set(PATTERN_HINTS)
 
 
