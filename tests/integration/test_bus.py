@@ -246,16 +246,14 @@ def test_poison_is_dead_lettered_after_bounded_tries_and_can_be_replayed(stack: 
         now = dead_letter_counts(amqp)
         return now["deadline"] == before["deadline"] + 2
 
-    # reporting and scoring ignore an unknown item's Acknowledged (they only count or update
-    # what they know), so only the malformed message is parked there; the deadline service
-    # cannot apply it and parks it after its delivery limit (BUS_DELIVERY_LIMIT=4 here): the
-    # first try and 4 more.
+    # reporting ignores an unknown item's Acknowledged (it only updates rows), so only the
+    # malformed message is parked there; the deadline service cannot apply it and parks it
+    # after its delivery limit (BUS_DELIVERY_LIMIT=4 here): the first try and 4 more.
     eventually(parked, timeout=30)
     assert dead_letter_counts(amqp) == {
         "assignment": before["assignment"],
         "deadline": before["deadline"] + 2,
         "reporting": before["reporting"] + 1,
-        "scoring": before["scoring"] + 1,
     }
     eventually(lambda: deadline_tries(stack, "Acknowledged") - tries_before == 5, timeout=30)
     moved = replay(amqp, "deadline")
