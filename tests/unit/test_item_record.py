@@ -404,7 +404,13 @@ def test_accepting_a_finding_crosses_it_off_reports_back_and_closes_it():
     assert recorded(item) == [
         (
             "FeedbackAccepted",
-            {"comment": "整改到位", "actor": OFFICE, "at": AT, "evidence": evidence},
+            {
+                "comment": "整改到位",
+                "actor": OFFICE,
+                "at": AT,
+                "evidence": evidence,
+                "verification": None,
+            },
         ),
         ("Rectified", {"note": "整改到位", "actor": OFFICE, "at": AT}),
         (
@@ -469,6 +475,7 @@ def test_a_return_for_rework_says_what_is_missing():
                 "actor": OFFICE,
                 "at": AT,
                 "evidence": [],
+                "verification": None,
             },
         )
     ]
