@@ -442,6 +442,11 @@ def test_a_table_unwritable_for_15_s_parks_no_healthy_message(
         )
         fault_stack.wait_ready(timeout=90)
         week = Week()
+        # a pooled connection that was cut fails once, then is replaced
+        eventually(
+            lambda: office.post("/api/v1/_test/clock", {"now": at_nine(week.monday)}).ok,
+            timeout=60,
+        )
         load = start_load(fault_stack, office, week)
         time.sleep(1.0)
         load.hit("lock deadline.processed_messages for 15 s")
