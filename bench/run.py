@@ -228,7 +228,15 @@ def relay_rate(settings: Settings, events: int) -> float:
     """Events from store to confirmed on the bus, with the services stopped (no competition)."""
     app = Intake(SystemClock(), store_env(settings.database_url, "intake", 4))
     conninfo = DatabaseAddress.parse(settings.database_url).conninfo()
-    relay = OutboxRelay(app, "intake", settings.amqp_uri, conninfo, settings.delivery_limit, 500)
+    relay = OutboxRelay(
+        app,
+        "intake",
+        settings.amqp_uri,
+        conninfo,
+        settings.delivery_backstop,
+        settings.inbox_max_length,
+        batch_size=500,
+    )
     for chunk in range(0, events, 500):
         app.save(*submissions(min(500, events - chunk)))
     start = time.perf_counter()

@@ -53,7 +53,11 @@ class Stack:
     def prepare(self) -> None:
         """Migrations, the bus topology and the reference data, before any process starts."""
         migrate(self.settings, MIGRATIONS)
-        declare_all(self.settings.amqp_uri, self.settings.delivery_limit)
+        declare_all(
+            self.settings.amqp_uri,
+            self.settings.delivery_backstop,
+            self.settings.inbox_max_length,
+        )
         seed_reference_data(self.settings)
 
     def metrics_port(self, service: str, copy: int = 1) -> int:

@@ -8,7 +8,12 @@ from psycopg import sql
 
 from services.kernel.config import Settings
 from services.kernel.migrations import Migration, app_role
-from services.kernel.schema import create_schema, event_store, snapshot_store
+from services.kernel.schema import (
+    create_schema,
+    event_store,
+    outbox_unpublished,
+    snapshot_store,
+)
 
 
 def _assignment(conn: psycopg.Connection, settings: Settings) -> None:
@@ -29,6 +34,10 @@ def _assignment(conn: psycopg.Connection, settings: Settings) -> None:
     snapshot_store(conn, settings, "assignment", "assignment_snapshots")
 
 
+def _unpublished(conn: psycopg.Connection, settings: Settings) -> None:
+    outbox_unpublished(conn, settings, "assignment")
+
+
 MIGRATIONS = [
     Migration(
         "assignment",
@@ -36,5 +45,6 @@ MIGRATIONS = [
         "event store, units, notice-register snapshots",
         _assignment,
         (1, 2, 4, 7),
-    )
+    ),
+    Migration("assignment", 2, "events the outbox relay skipped", _unpublished),
 ]

@@ -8,7 +8,7 @@ from psycopg import sql
 
 from services.kernel.config import Settings
 from services.kernel.migrations import Migration, app_role
-from services.kernel.schema import create_schema, event_store
+from services.kernel.schema import create_schema, event_store, outbox_unpublished
 
 
 def _deadline(conn: psycopg.Connection, settings: Settings) -> None:
@@ -30,4 +30,11 @@ def _deadline(conn: psycopg.Connection, settings: Settings) -> None:
     )
 
 
-MIGRATIONS = [Migration("deadline", 1, "event store, due index", _deadline, (1, 2, 3, 5))]
+def _unpublished(conn: psycopg.Connection, settings: Settings) -> None:
+    outbox_unpublished(conn, settings, "deadline")
+
+
+MIGRATIONS = [
+    Migration("deadline", 1, "event store, due index", _deadline, (1, 2, 3, 5)),
+    Migration("deadline", 2, "events the outbox relay skipped", _unpublished),
+]

@@ -6,7 +6,7 @@ import psycopg
 
 from services.kernel.config import Settings
 from services.kernel.migrations import Migration
-from services.kernel.schema import create_schema, event_store
+from services.kernel.schema import create_schema, event_store, outbox_unpublished
 
 
 def _intake(conn: psycopg.Connection, settings: Settings) -> None:
@@ -14,4 +14,11 @@ def _intake(conn: psycopg.Connection, settings: Settings) -> None:
     event_store(conn, settings, "intake")
 
 
-MIGRATIONS = [Migration("intake", 1, "event store", _intake, (1, 2))]
+def _unpublished(conn: psycopg.Connection, settings: Settings) -> None:
+    outbox_unpublished(conn, settings, "intake")
+
+
+MIGRATIONS = [
+    Migration("intake", 1, "event store", _intake, (1, 2)),
+    Migration("intake", 2, "events the outbox relay skipped", _unpublished),
+]

@@ -18,7 +18,10 @@ class Settings:
     clock: str
     jwt_secret: str
     delivery_limit: int
+    delivery_backstop: int
+    inbox_max_length: int
     retry_backoff_seconds: float
+    outage_backoff_max_seconds: float
     relay_interval_seconds: float
     deadline_scan_seconds: float
     read_wait_seconds: float
@@ -51,7 +54,10 @@ class Settings:
             clock=e.get("CLOCK", "system"),
             jwt_secret=e.get("JWT_SECRET", ""),
             delivery_limit=int(e.get("BUS_DELIVERY_LIMIT", "10")),
+            delivery_backstop=int(e.get("BUS_DELIVERY_BACKSTOP", "1000")),
+            inbox_max_length=int(e.get("BUS_INBOX_MAX_LENGTH", "100000")),
             retry_backoff_seconds=float(e.get("BUS_RETRY_BACKOFF_SECONDS", "0.1")),
+            outage_backoff_max_seconds=float(e.get("BUS_OUTAGE_BACKOFF_MAX_SECONDS", "30")),
             relay_interval_seconds=float(e.get("RELAY_INTERVAL_SECONDS", "0.05")),
             deadline_scan_seconds=float(e.get("DEADLINE_SCAN_SECONDS", "5")),
             read_wait_seconds=float(e.get("READ_WAIT_SECONDS", "5")),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -13,12 +14,25 @@ import psycopg
 from eventsourcing.postgres import PostgresDatastore
 from psycopg import sql
 from psycopg.rows import tuple_row
+from pydantic import ValidationError
 
 from services.kernel.config import DatabaseAddress
 from services.kernel.contracts import CONTRACTS, Envelope, envelope_from_state
 from services.kernel.store import ChainedRecorder, Recent, event_type, transcoder
 
 PUBLISHED_TYPES = tuple(CONTRACTS)
+
+
+@dataclass(frozen=True)
+class Unpublishable:
+    """A stored event of a contract type that does not make a valid envelope (its state no
+    longer fits the contract): it stays in the store, is recorded and skipped."""
+
+    position: int
+    stream: UUID
+    version: int
+    type: str
+    error: str
 
 
 class EventLog:
@@ -30,11 +44,14 @@ class EventLog:
         # stream -> (last version read, last published version): a stream read from its
         # start needs no query for its previous published event
         self._streams: Recent[UUID, tuple[int, int]] = Recent(100_000)
+        # what the last `read` could not turn into envelopes
+        self.unpublishable: list[Unpublishable] = []
 
     def read(self, start: int, limit: int) -> tuple[list[Envelope], int]:
         """The envelopes of the (at most) `limit` notifications from position `start`, and
         the last position read (`start - 1` when there was none)."""
         notifications = self._recorder.select_notifications(start, limit)
+        self.unpublishable = []
         if not notifications:
             return [], start - 1
         self._learn_streams(notifications)
@@ -45,11 +62,19 @@ class EventLog:
             type_name = event_type(n.topic)
             if type_name in CONTRACTS:
                 state = self._transcoder.decode(n.state)
-                envelope = envelope_from_state(
-                    self.origin, n.id, stream, n.originator_version, type_name, state, published
-                )
-                assert envelope is not None
-                envelopes.append(envelope)
+                try:
+                    envelope = envelope_from_state(
+                        self.origin, n.id, stream, n.originator_version, type_name, state, published
+                    )
+                except (ValidationError, KeyError, TypeError, ValueError) as e:
+                    self.unpublishable.append(
+                        Unpublishable(n.id, stream, n.originator_version, type_name, str(e))
+                    )
+                else:
+                    assert envelope is not None
+                    envelopes.append(envelope)
+                # The stream's later events still name this one as their predecessor, so its
+                # consumers wait for it rather than apply them without it.
                 published = n.originator_version
             self._streams.put(stream, (n.originator_version, published))
         return envelopes, notifications[-1].id

@@ -30,6 +30,11 @@ EVENTS_CONSUMED = Counter(
     "Events taken from an inbox, by outcome (applied, duplicate, retried)",
     ["service", "type", "outcome"],
 )
+OUTBOX_UNPUBLISHED = Counter(
+    "supervision_outbox_unpublished_total",
+    "Stored events skipped by the outbox relay: they do not fit their contract",
+    ["origin", "type"],
+)
 OUTBOX_LAG = Gauge(
     "supervision_outbox_lag_events", "Events stored but not yet confirmed on the bus", ["origin"]
 )

@@ -4,6 +4,15 @@ It reads from the last confirmed position, publishes each shared event (one with
 with publisher confirms to the durable topic exchange, then records the new position. A crash
 between commit and publish, or between publish and recording the position, only delays or
 repeats a message; consumers drop repeats by event id.
+
+A stored event that no longer makes a valid envelope (its state does not fit its contract)
+would stop the relay for every later event of the service if it were retried. It is
+skipped instead, never lost: it stays in the append-only store, and the relay records it in
+`<origin>.outbox_unpublished` in the same transaction that moves the position past it,
+counts it (`supervision_outbox_unpublished_total`, alerted on) and logs it. Its stream's
+later events still name it as their predecessor, so consumers hold them rather than apply
+them without it; once the contract or the event is put right, it is published again by
+hand (see the README) and its stream moves on.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from psycopg import sql
 
 from services.kernel import metrics
 from services.kernel.contracts import Envelope
-from services.kernel.eventlog import EventLog
+from services.kernel.eventlog import EventLog, Unpublishable
 from services.kernel.store import LedgerApplication
 from services.kernel.topology import EVENTS, declare_all
 
@@ -32,14 +41,16 @@ class OutboxRelay:
         origin: str,
         amqp_uri: str,
         conninfo: str,
-        delivery_limit: int,
+        delivery_backstop: int,
+        inbox_max_length: int,
         batch_size: int = 200,
     ) -> None:
         self.app = app
         self.origin = origin
         self._amqp_uri = amqp_uri
         self._conninfo = conninfo
-        self._delivery_limit = delivery_limit
+        self._delivery_backstop = delivery_backstop
+        self._inbox_max_length = inbox_max_length
         self.batch_size = batch_size
         self._log = EventLog(app.recorder, origin)
         self._connection: Connection | None = None
@@ -80,21 +91,45 @@ class OutboxRelay:
         newest = self.app.recorder.max_notification_id() or 0
         return max(0, newest - self._stored_position())
 
-    def _save_position(self, position: int) -> None:
-        with self._guard() as conn:
+    def _save_position(self, position: int, skipped: list[Unpublishable]) -> None:
+        """The new position, and in the same transaction the events skipped on the way."""
+        schema = sql.Identifier(self.origin)
+        with self._guard() as conn, conn.transaction():
+            for event in skipped:
+                conn.execute(
+                    sql.SQL(
+                        "INSERT INTO {}.outbox_unpublished"
+                        " (position, stream_id, stream_version, type, error)"
+                        " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (position) DO NOTHING"
+                    ).format(schema),
+                    (event.position, event.stream, event.version, event.type, event.error),
+                )
             conn.execute(
                 sql.SQL(
                     "INSERT INTO {}.outbox_position (relay, position) VALUES (%s, %s) "
                     "ON CONFLICT (relay) DO UPDATE SET position = EXCLUDED.position"
-                ).format(sql.Identifier(self.origin)),
+                ).format(schema),
                 (self.origin, position),
             )
         self._position = position
+        for event in skipped:
+            metrics.OUTBOX_UNPUBLISHED.labels(self.origin, event.type).inc()
+            log.error(
+                "%s event %s v%s (%s, position %s) does not fit its contract and was not"
+                " published; recorded in %s.outbox_unpublished: %s",
+                self.origin,
+                event.stream,
+                event.version,
+                event.type,
+                event.position,
+                self.origin,
+                event.error,
+            )
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
             # Consumers' queues exist before the first publish (see topology).
-            declare_all(self._amqp_uri, self._delivery_limit)
+            declare_all(self._amqp_uri, self._delivery_backstop, self._inbox_max_length)
             self._connection = Connection(
                 self._amqp_uri, transport_options={"confirm_publish": True}
             )
@@ -144,5 +179,5 @@ class OutboxRelay:
         except Exception:
             self.close()
             raise
-        self._save_position(last)
+        self._save_position(last, self._log.unpublishable)
         return last - start + 1

@@ -106,6 +106,24 @@ def event_store(conn: psycopg.Connection, settings: Settings, schema: str) -> No
     conn.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(s, role))
 
 
+def outbox_unpublished(conn: psycopg.Connection, settings: Settings, schema: str) -> None:
+    """Where a service's outbox relay records each stored event it skipped because it does
+    not fit its contract (see services.kernel.outbox); kept, never changed."""
+    s = sql.Identifier(schema)
+    conn.execute(
+        sql.SQL(
+            "CREATE TABLE {}.outbox_unpublished ("
+            " position bigint PRIMARY KEY, stream_id uuid NOT NULL,"
+            " stream_version bigint NOT NULL, type text NOT NULL, error text NOT NULL,"
+            " recorded_at timestamptz NOT NULL DEFAULT now())"
+        ).format(s)
+    )
+    append_only(conn, schema, "outbox_unpublished")
+    conn.execute(
+        sql.SQL("GRANT SELECT, INSERT ON {}.outbox_unpublished TO {}").format(s, app_role(settings))
+    )
+
+
 def append_events(conn: psycopg.Connection, schema: str, events: Sequence[Any]) -> None:
     """Domain events a migration step records (what was kept before the event store existed,
     carried over), chained like every other, in the step's transaction."""

@@ -19,13 +19,14 @@ import kombu.exceptions
 from eventlet.queue import Empty, LightQueue
 from nameko.exceptions import ContainerBeingKilled, deserialize_to_instance
 from nameko.extensions import DependencyProvider
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.rpc import Rpc
 
 from services.kernel import logs, metrics, ops
 from services.kernel.clock import Clock, clock_from_settings
 from services.kernel.config import DatabaseAddress, Settings
-from services.kernel.contracts import MalformedMessage, decode
+from services.kernel.consumer import HOLD, PARK, Outage, Verdicts
+from services.kernel.contracts import Envelope, MalformedMessage, decode
 from services.kernel.errors import NotFound, Refused
 from services.kernel.leader import LeaderLock
 from services.kernel.migrations import Migration
@@ -75,7 +76,8 @@ class Runtime(DependencyProvider):
             self.origin,
             self.settings.amqp_uri,
             self.conninfo,
-            self.settings.delivery_limit,
+            self.settings.delivery_backstop,
+            self.settings.inbox_max_length,
         )
         self._running = True
         self._wake: LightQueue = LightQueue()
@@ -165,15 +167,41 @@ class Runtime(DependencyProvider):
         return self
 
 
+class InboxQueueConsumer(QueueConsumer):
+    """The connection that feeds a service's inboxes. A body that cannot be decoded (not
+    JSON, or a content type not accepted) is dead-lettered, so it can be looked at; kombu's
+    default acknowledges it and it vanishes."""
+
+    def on_decode_error(self, message: Any, exc: Exception) -> None:
+        log.error("parking undecodable message %s: %s", message.properties.get("message_id"), exc)
+        message.reject(requeue=False)
+
+
 class EventConsumer(Consumer):
-    """A service's inbox. Failures are retried with backoff through the broker's delivery
-    count; a message still failing after the queue's delivery limit is dead-lettered by the
-    broker; a message that is not a valid event is dead-lettered at once."""
+    """A service's inbox; what happens to a message is decided by `consumer.Verdicts`:
+
+    - applied (or a repeat): acknowledged;
+    - the database or broker failed: the message is held, not handed back, and the inbox
+      takes no new message (each waits while the outage lasts) until a retry after a
+      growing pause succeeds: an outage never uses up a message's tries;
+    - its predecessor has not arrived: handed back after a pause, no try used;
+    - it failed on its own content: handed back after a pause, and parked (dead-lettered)
+      after BUS_DELIVERY_LIMIT such retries;
+    - not a valid event, or not decodable at all: parked at once.
+    """
+
+    queue_consumer = InboxQueueConsumer()
 
     def __init__(self, service: str, **kwargs: Any) -> None:
         self.settings = Settings.from_env()
+        self.verdicts = Verdicts(self.settings.delivery_limit)
+        self.outage = Outage(
+            self.settings.retry_backoff_seconds, self.settings.outage_backoff_max_seconds
+        )
         super().__init__(
-            queue=inbox(service, self.settings.delivery_limit), requeue_on_error=True, **kwargs
+            queue=inbox(service, self.settings.delivery_backstop, self.settings.inbox_max_length),
+            requeue_on_error=True,
+            **kwargs,
         )
 
     def handle_message(self, body: Any, message: Any) -> None:
@@ -183,6 +211,18 @@ class EventConsumer(Consumer):
             log.error("dead-lettering malformed message %s", message.properties.get("message_id"))
             message.reject(requeue=False)
             return
+        if self.outage.remaining() > 0:
+            self.container.spawn_managed_thread(partial(self._when_back, envelope, message))
+        else:
+            self._spawn(envelope, message)
+
+    def _when_back(self, envelope: Envelope, message: Any) -> None:
+        """Waits out the outage's pause, then tries the message again."""
+        while (pause := self.outage.remaining()) > 0:
+            eventlet.sleep(pause)
+        self._spawn(envelope, message)
+
+    def _spawn(self, envelope: Envelope, message: Any) -> None:
         context = {"correlation_id": envelope.correlation_id or str(envelope.event_id)}
         try:
             self.container.spawn_worker(
@@ -195,21 +235,54 @@ class EventConsumer(Consumer):
         except ContainerBeingKilled:
             self.queue_consumer.requeue_message(message)
 
-    def handle_message_processed(
-        self, message: Any, result: Any = None, exc_info: Any = None
-    ) -> None:
+    def handle_result(
+        self, message: Any, worker_ctx: Any, result: Any = None, exc_info: Any = None
+    ) -> tuple[Any, Any]:
+        envelope = worker_ctx.args[0]
+        message_id = str(envelope.event_id)
         try:
             if exc_info is None:
+                self.outage.recovered()
+                self.verdicts.settled(message_id)
                 self.queue_consumer.ack_message(message)
-                return
-            tries = int((message.headers or {}).get("x-delivery-count", 0))
-            eventlet.sleep(min(self.settings.retry_backoff_seconds * 2**tries, 2.0))
-            self.queue_consumer.requeue_message(message)
+                return result, exc_info
+            verdict = self.verdicts.decide(message_id, exc_info[1])
+            if verdict == HOLD:
+                self.outage.failed()
+                log.warning(
+                    "%s: a dependency failed (%s: %s); holding %s, retry in %.1f s",
+                    self.container.service_name,
+                    type(exc_info[1]).__name__,
+                    exc_info[1],
+                    message_id,
+                    self.outage.remaining(),
+                )
+                # retried from another green thread, so this worker's slot is freed first
+                self.container.spawn_managed_thread(partial(self._when_back, envelope, message))
+            elif verdict == PARK:
+                log.error(
+                    "%s: parking %s %s after %s failures on its content: %s",
+                    self.container.service_name,
+                    envelope.routing_key,
+                    message_id,
+                    self.verdicts.content_failures(message_id),
+                    exc_info[1],
+                )
+                self.verdicts.settled(message_id)
+                message.reject(requeue=False)
+            else:
+                tries = max(
+                    self.verdicts.content_failures(message_id),
+                    int((message.headers or {}).get("x-delivery-count", 0)),
+                )
+                eventlet.sleep(min(self.settings.retry_backoff_seconds * 2**tries, 2.0))
+                self.queue_consumer.requeue_message(message)
         except (kombu.exceptions.OperationalError, OSError):
             # The broker went away while the message was handled: it hands the message out
             # again once back, and the consumer recognises what it already applied. Nameko
             # would stop the whole service over this lost acknowledgement.
             log.warning("could not settle a message with the broker; it will be redelivered")
+        return result, exc_info
 
 
 event_consumer = EventConsumer.decorator

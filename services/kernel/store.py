@@ -101,6 +101,9 @@ class Recent(Generic[K, V]):
         if len(self._items) > self._size:
             self._items.popitem(last=False)
 
+    def forget(self, key: K) -> None:
+        self._items.pop(key, None)
+
 
 class ChainedRecorder(PostgresApplicationRecorder):
     """The library's recorder, plus hash chain, processed-message record and projection."""

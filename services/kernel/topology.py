@@ -2,8 +2,12 @@
 
 Every inbox (with its bindings and its dead-letter queue) is declared before any relay
 publishes, so an event is never published to an exchange with no queue to keep it.
-Inboxes are quorum queues: the broker counts deliveries and dead-letters a message after
-`delivery_limit` tries (at-least-once dead-lettering, so the move itself is confirmed).
+Inboxes are quorum queues. The consumer itself decides when a message is parked (it counts
+only failures caused by the message, see `consumer.Verdicts`); the broker's delivery limit
+(`delivery_backstop`, every hand-back counts) is a high backstop only. Dead-lettering is
+at-least-once, so the move itself is confirmed. An inbox holds at most `max_length`
+messages; when full it refuses new ones (reject-publish), the relay's confirmed publish
+fails and the relay retries later: it slows down, nothing is dropped.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ def dead_letter_name(service: str) -> str:
     return f"{service}.inbox.dead"
 
 
-def inbox(service: str, delivery_limit: int) -> Queue:
+def inbox(service: str, delivery_backstop: int, max_length: int) -> Queue:
     name = inbox_name(service)
     return Queue(
         name,
@@ -40,7 +44,8 @@ def inbox(service: str, delivery_limit: int) -> Queue:
         durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
-            "x-delivery-limit": delivery_limit,
+            "x-delivery-limit": delivery_backstop,
+            "x-max-length": max_length,
             "x-dead-letter-exchange": DEAD_LETTERS.name,
             "x-dead-letter-routing-key": name,
             "x-dead-letter-strategy": "at-least-once",
@@ -59,11 +64,11 @@ def dead_letter_queue(service: str) -> Queue:
     )
 
 
-def declare_all(amqp_uri: str, delivery_limit: int) -> None:
+def declare_all(amqp_uri: str, delivery_backstop: int, max_length: int) -> None:
     with Connection(amqp_uri) as conn:
         channel = conn.default_channel
         EVENTS(channel).declare()
         DEAD_LETTERS(channel).declare()
         for service in SUBSCRIPTIONS:
             dead_letter_queue(service)(channel).declare()
-            inbox(service, delivery_limit)(channel).declare()
+            inbox(service, delivery_backstop, max_length)(channel).declare()

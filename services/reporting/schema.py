@@ -12,7 +12,7 @@ from services.kernel.config import Settings
 from services.kernel.contracts import ItemReceived
 from services.kernel.eventlog import events_of
 from services.kernel.migrations import Migration, app_role
-from services.kernel.schema import create_schema, event_store
+from services.kernel.schema import create_schema, event_store, outbox_unpublished
 from services.reporting.search import searchable
 
 
@@ -241,10 +241,15 @@ def _copy(conn: psycopg.Connection, texts: list[tuple[Any, ...]]) -> None:
             copy.write_row(row)
 
 
+def _unpublished(conn: psycopg.Connection, settings: Settings) -> None:
+    outbox_unpublished(conn, settings, "reporting")
+
+
 MIGRATIONS = [
     Migration("reporting", 1, "event store, item read model", _reporting, (1, 2, 4, 5, 6, 8)),
     Migration("reporting", 2, "units that may see an item; evidence by item", _who_may_see),
     Migration("reporting", 3, "what the office works from", _rules_of_the_first_year),
     Migration("reporting", 4, "search by text, notice number and reference", _work_lists),
     Migration("reporting", 5, "the inspection ledger and campaigns", _inspections),
+    Migration("reporting", 6, "events the outbox relay skipped", _unpublished),
 ]

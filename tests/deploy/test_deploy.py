@@ -88,6 +88,8 @@ def test_alert_rules_pass_promtool_and_their_unit_tests():
         "SupervisionOutboxLag",
         "SupervisionConsumerLag",
         "SupervisionDeadLetters",
+        "SupervisionOutboxUnpublished",
+        "SupervisionInboxNearlyFull",
         "SupervisionOverdueSpike",
         "SupervisionGateway5xx",
     }

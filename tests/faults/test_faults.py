@@ -32,6 +32,7 @@ from services.assignment.domain import Item
 from services.kernel.clock import SystemClock
 from services.kernel.config import DatabaseAddress
 from services.kernel.contracts import Envelope
+from services.kernel.deadletters import count as dead_letter_counts
 from services.kernel.ledger import verify_rows
 from services.kernel.store import store_env
 from services.kernel.topology import EVENTS, inbox_name
@@ -423,3 +424,60 @@ def test_twenty_writers_at_one_item_with_the_same_expected_version(fault_stack: 
         )
     finally:
         app.close()
+
+
+def test_a_table_unwritable_for_15_s_parks_no_healthy_message(
+    fault_stack: Stack, office: Client, audit: Audit, say
+):
+    """The deadline service's processed-message table is locked for 15 s mid-load, with the
+    services' role giving up on a lock after 1 s: every delivery to deadline fails on the
+    database for 15 s, far beyond BUS_DELIVERY_LIMIT (4) tries; none may be parked."""
+    role = DatabaseAddress.parse(fault_stack.settings.database_url).user
+    admin = psycopg.connect(conninfo(fault_stack, admin=True), autocommit=True)
+    try:
+        admin.execute(f"ALTER ROLE \"{role}\" SET lock_timeout = '1s'")
+        # the services' open connections take the setting when they reconnect
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (role,)
+        )
+        fault_stack.wait_ready(timeout=90)
+        week = Week()
+        # a pooled connection that was cut fails once, then is replaced
+        eventually(
+            lambda: office.post("/api/v1/_test/clock", {"now": at_nine(week.monday)}).ok,
+            timeout=60,
+        )
+        load = start_load(fault_stack, office, week)
+        time.sleep(1.0)
+        load.hit("lock deadline.processed_messages for 15 s")
+        with admin.transaction():
+            admin.execute("LOCK TABLE deadline.processed_messages IN ACCESS EXCLUSIVE MODE")
+            say("locked deadline.processed_messages (ACCESS EXCLUSIVE) for 15 s mid-load")
+            time.sleep(15)
+        say("released the lock")
+        settle_and_check(office, audit, load, week, say)
+    finally:
+        admin.execute(f'ALTER ROLE "{role}" RESET lock_timeout')
+        admin.close()
+
+
+def test_an_undecodable_body_is_parked_not_dropped(fault_stack: Stack, audit: Audit, say):
+    with Connection(
+        fault_stack.settings.amqp_uri, transport_options={"confirm_publish": True}
+    ) as c:
+        producer = Producer(c.channel(), exchange=EVENTS)
+        producer.publish(
+            b"\xff\xfe not json {",
+            routing_key="assignment.Assigned",
+            content_type="application/json",
+            content_encoding="binary",
+            serializer=None,
+        )
+    # assignment.# reaches the deadline and reporting inboxes
+    audit.dead_letters_expected["deadline"] += 1
+    audit.dead_letters_expected["reporting"] += 1
+    eventually(
+        lambda: dead_letter_counts(fault_stack.settings.amqp_uri) == audit.dead_letters_expected,
+        timeout=30,
+    )
+    say("published a body that is not JSON to deadline's and reporting's inboxes: both parked it")

@@ -199,6 +199,67 @@ def test_an_event_committed_but_not_yet_published_is_published_from_the_log(
     eventually(lambda: supervisor.get(f"/api/v1/items/{item_id}").status_code == 200)
 
 
+class Stray(Aggregate):
+    """Stored under a contract's type name with a state that does not fit the contract, as an
+    event written before a contract change would be."""
+
+    @event("ItemReceived")
+    def __init__(self, note: str) -> None:
+        self.note = note
+
+
+def test_an_event_that_does_not_fit_its_contract_is_recorded_and_does_not_stall_the_relay(
+    stack: Stack, supervisor: Client, app_conninfo: str
+):
+    intake = Intake(SystemClock(), store_env(stack.settings.database_url, "intake", 1))
+    try:
+        stray = Stray(note="写于契约变更之前")
+        intake.save(stray)
+        item_id = uuid4()
+        intake.save(
+            Submission(
+                id=item_id,
+                source="netizen",
+                title="排在不合契约事件之后的留言",
+                content="...",
+                external_ref=None,
+                due_date=None,
+                complexity="simple",
+                issued_by=None,
+                actor={"user": "test", "role": "supervisor", "unit": None},
+                at=SystemClock().now(),
+            )
+        )
+    finally:
+        intake.close()
+    # the event stored after it is published and applied: the relay moved on
+    eventually(lambda: supervisor.get(f"/api/v1/items/{item_id}").status_code == 200)
+    with psycopg.connect(app_conninfo) as conn:
+        rows = conn.execute(
+            "SELECT stream_version, type, error FROM intake.outbox_unpublished"
+            " WHERE stream_id = %s",
+            (stray.id,),
+        ).fetchall()
+        kept = conn.execute(
+            "SELECT count(*) FROM intake.intake_events WHERE originator_id = %s", (stray.id,)
+        ).fetchone()
+    assert [(v, t) for v, t, _ in rows] == [(1, "ItemReceived")]
+    assert "Field required" in rows[0][2]
+    assert kept == (1,)
+    cli = subprocess.run(
+        [sys.executable, "-m", "services.kernel.verify"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert cli.returncode == 1
+    listed = json.loads(cli.stdout)["unpublished"]["intake"]
+    assert [(e["item"], e["version"], e["type"]) for e in listed] == [
+        (str(stray.id), 1, "ItemReceived")
+    ]
+
+
 def test_events_wait_in_the_inbox_while_its_consumer_is_down(stack: Stack, supervisor: Client):
     stack.stop_process("reporting")
     try:

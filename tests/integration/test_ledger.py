@@ -29,6 +29,7 @@ STORES = ("intake", "assignment", "deadline", "reporting", "gateway")
 GUARDED = {
     *((s, f"{s}_events") for s in STORES),
     *((s, "processed_messages") for s in STORES),
+    *((s, "outbox_unpublished") for s in STORES if s != "gateway"),
     ("assignment", "assignment_snapshots"),
     ("gateway", "logins"),
 }

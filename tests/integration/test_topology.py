@@ -33,7 +33,8 @@ def test_the_relay_declares_every_inbox_before_its_first_publish(empty_vhost: st
         origin="assignment",
         amqp_uri=empty_vhost,
         conninfo="",
-        delivery_limit=3,
+        delivery_backstop=3,
+        inbox_max_length=10,
     )
     envelope = Envelope(
         event_id=uuid.uuid4(),

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+import pytest
+
 from services.deadline.calendar import WorkingCalendar
 from services.deadline.domain import Clock
 from services.deadline.policy import TimeLimits
+from services.kernel import eventlog
 from services.kernel.eventlog import EventLog
 from services.kernel.store import LedgerApplication, memory_env
 
@@ -59,3 +62,29 @@ def test_reading_a_batch_again_after_a_failed_publish_gives_the_same_envelopes()
     first, _ = log.read(1, 100)
     again, _ = log.read(1, 100)
     assert [e.model_dump() for e in again] == [e.model_dump() for e in first]
+
+
+def test_an_event_that_no_longer_fits_its_contract_is_set_aside_and_the_rest_travel(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Its stream's next event still names it as predecessor: consumers wait for it."""
+    app, clock = a_clock_log()
+    fitting = eventlog.envelope_from_state
+
+    def v3_lost_its_fields(origin, position, stream, version, type_name, state, previous):
+        state = {} if version == 3 else state
+        return fitting(origin, position, stream, version, type_name, state, previous)
+
+    monkeypatch.setattr(eventlog, "envelope_from_state", v3_lost_its_fields)
+    log = EventLog(app.recorder, "deadline")
+    envelopes, last = log.read(1, 100)
+    assert last == 5
+    assert [(e.type, e.stream_version, e.previous_version) for e in envelopes] == [
+        ("DeadlineSet", 5, 3)
+    ]
+    assert [(u.position, u.stream, u.version, u.type) for u in log.unpublishable] == [
+        (3, clock.id, 3, "DeadlineSet")
+    ]
+    assert "Field required" in log.unpublishable[0].error
+    log.read(6, 100)
+    assert log.unpublishable == []
