@@ -158,6 +158,19 @@ def _indicator(figures: dict[str, float], target: Any) -> dict[str, Any] | None:
     }
 
 
+def _page(
+    conn: Any, clause: str, params: list[Any], limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """How many items `clause` matches, and one page of them, newest first."""
+    total = conn.execute(f"SELECT count(*) AS n FROM reporting.items{clause}", params).fetchone()
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM reporting.items{clause}"
+        " ORDER BY registered_at DESC, item_id LIMIT %s OFFSET %s",
+        [*params, limit, offset],
+    ).fetchall()
+    return total["n"], [item_json(r) for r in rows]
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), BUSINESS_TZ)
 
@@ -411,15 +424,7 @@ class ReadModel:
         with self._connection() as conn:
             if q:
                 return _searched(conn, clause, params, limit, offset)
-            total = conn.execute(
-                f"SELECT count(*) AS n FROM reporting.items{clause}", params
-            ).fetchone()["n"]
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM reporting.items{clause}"
-                " ORDER BY registered_at DESC, item_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
-            ).fetchall()
-        return total, [item_json(r) for r in rows]
+            return _page(conn, clause, params, limit, offset)
 
     def wait_for(
         self, item_id: UUID, version: int, *, expect_deadline: bool = False
@@ -613,17 +618,8 @@ class ReadModel:
         if seen_by is not None:
             where.append("units_involved @> ARRAY[%s]::text[]")
             params.append(seen_by)
-        clause = " AND ".join(where)
         with self._connection() as conn:
-            total = conn.execute(
-                f"SELECT count(*) AS n FROM reporting.items WHERE {clause}", params
-            ).fetchone()["n"]
-            rows = conn.execute(
-                f"SELECT {COLUMNS} FROM reporting.items WHERE {clause}"
-                " ORDER BY registered_at DESC, item_id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
-            ).fetchall()
-        return total, [item_json(r) for r in rows]
+            return _page(conn, f" WHERE {' AND '.join(where)}", params, limit, offset)
 
     def campaign_figures(self, campaign_id: UUID, seen_by: str | None = None) -> dict[str, int]:
         """Per campaign: problems found (issued to a unit), rectified on time and late,

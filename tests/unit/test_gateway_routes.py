@@ -48,7 +48,7 @@ class EverySession:
         return Principal(f"{key}-platform", CLIENT, None, key) if key in PLATFORM_LABELS else None
 
     def forget(self) -> None:
-        pass
+        """Nothing is kept to read again."""
 
 
 def settings(clock: str) -> Settings:
